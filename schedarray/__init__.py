@@ -1,0 +1,94 @@
+"""schedarray: whole per-step schedule arrays (learning rate, weight decay, momentum, ...).
+
+Every schedule is a pure function that returns the full array up front::
+
+    >>> import schedarray as sa
+    >>> lr = sa.warmup_cosine(1000, peak=1e-3, warmup_steps=100)
+    >>> len(lr), lr[0], lr[100], lr[-1]
+    (1000, np.float64(0.0), np.float64(0.001), np.float64(0.0))
+
+``result[i]`` is the value for optimizer update ``i`` and ``len(result) ==
+total_steps``. Durations are steps (``int``), epochs (``"5ep"`` with
+``steps_per_epoch``) or a share of the total (``"10%"``). Landmarks are exact:
+``x[0] == start``, ``x[warmup_steps] == peak``, ``x[-1] == end``. Other
+libraries' conventions live in `schedarray.compat`.
+
+Importing schedarray imports NumPy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ._plan import window
+from .compose import clip, envelope, groups, join, layer_decay, per_epoch, scale
+from .composites import (
+    cosine_restarts,
+    one_cycle,
+    one_cycle_momentum,
+    warmup_cosine,
+    warmup_decay,
+    warmup_linear,
+    wsd,
+)
+from .primitives import (
+    constant,
+    cosine,
+    cyclic,
+    exponential,
+    inverse_sqrt,
+    linear,
+    multistep,
+    one_minus_sqrt,
+    piecewise_constant,
+    polynomial,
+    rex,
+    step,
+    tanh,
+)
+
+__version__ = "0.1.0"
+
+#: Every native schedule by name (the functions whose first argument is the length).
+SCHEDULES: dict[str, Callable[..., object]] = {
+    f.__name__: f
+    for f in (
+        constant, linear, cosine, polynomial, exponential, inverse_sqrt, one_minus_sqrt,
+        tanh, rex, step, multistep, piecewise_constant, cyclic,
+        warmup_cosine, warmup_linear, warmup_decay, wsd, cosine_restarts,
+        one_cycle, one_cycle_momentum,
+    )
+}
+
+__all__ = [
+    "SCHEDULES",
+    "__version__",
+    "clip",
+    "constant",
+    "cosine",
+    "cosine_restarts",
+    "cyclic",
+    "envelope",
+    "exponential",
+    "groups",
+    "inverse_sqrt",
+    "join",
+    "layer_decay",
+    "linear",
+    "multistep",
+    "one_cycle",
+    "one_cycle_momentum",
+    "one_minus_sqrt",
+    "per_epoch",
+    "piecewise_constant",
+    "polynomial",
+    "rex",
+    "scale",
+    "step",
+    "tanh",
+    "warmup_cosine",
+    "warmup_decay",
+    "warmup_linear",
+    "window",
+    "wsd",
+]

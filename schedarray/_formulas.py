@@ -1,0 +1,163 @@
+"""Every schedule formula, written once, in NumPy.
+
+A formula maps a float64 array ``x`` of *local coordinates* (the position
+inside one piece of a schedule, see `schedarray._plan.Piece`) and a tuple of
+float parameters to float64 values. Formulas may overwrite ``x``. The Numba
+kernels in ``_kernels.py`` implement the same table, kind for kind, with the
+same parameter order.
+
+Shapes that go from ``start`` to ``end`` are written as a blend
+``end + (start - end) * c(p)`` of a weight ``c`` in [0, 1] over the progress
+``p = x / span``, then kept inside ``[min(start, end), max(start, end)]`` so
+rounding can never overshoot a landmark.
+
+=============== ====================================== ==============================
+kind            parameters                             value
+=============== ====================================== ==============================
+constant        value                                  value
+linear          start, end, span                       c = 1 - p
+cosine          start, end, span, exponent             c = ((1 + cos(pi p)) / 2)^exponent
+polynomial      start, end, span, power                c = (1 - p)^power
+one_minus_sqrt  start, end, span                       c = 1 - sqrt(p)
+tanh            start, end, span, lower, upper         c = (tanh(u) - tanh(l + (u - l) p))
+                                                           / (tanh(u) - tanh(l))
+rex             start, end, span                       c = (1 - p) / (1 - p / 2)
+exponential     start, rate, period, staircase         start * rate^(x / period),
+                                                       floored exponent if staircase
+inverse_sqrt    start, timescale                       start / sqrt(1 + x / timescale)
+cyclic          low, high, up, down, mode, gamma       triangle wave, see `cyclic`
+=============== ====================================== ==============================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+
+#: ``mode`` codes of the ``cyclic`` kind (parameters are floats).
+CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+
+
+def _blend(c: Floats, start: float, end: float) -> Floats:
+    """``end + (start - end) * c``, kept inside the segment's range."""
+    c *= start - end
+    c += end
+    return np.clip(c, min(start, end), max(start, end), out=c)
+
+
+def _progress(x: Floats, span: float) -> Floats:
+    x /= span
+    return x
+
+
+def constant(x: Floats, value: float) -> Floats:
+    x.fill(value)
+    return x
+
+
+def linear(x: Floats, start: float, end: float, span: float) -> Floats:
+    p = _progress(x, span)
+    return _blend(np.subtract(1.0, p, out=p), start, end)
+
+
+def cosine(x: Floats, start: float, end: float, span: float, exponent: float) -> Floats:
+    p = _progress(x, span)
+    p *= np.pi
+    c = np.cos(p, out=p)
+    c += 1.0
+    c *= 0.5
+    if exponent != 1.0:
+        np.power(c, exponent, out=c)
+    return _blend(c, start, end)
+
+
+def polynomial(x: Floats, start: float, end: float, span: float, power: float) -> Floats:
+    p = _progress(x, span)
+    c = np.subtract(1.0, p, out=p)
+    if power != 1.0:
+        np.power(c, power, out=c)
+    return _blend(c, start, end)
+
+
+def one_minus_sqrt(x: Floats, start: float, end: float, span: float) -> Floats:
+    p = _progress(x, span)
+    c = np.sqrt(p, out=p)
+    return _blend(np.subtract(1.0, c, out=c), start, end)
+
+
+def tanh(
+    x: Floats, start: float, end: float, span: float, lower: float, upper: float
+) -> Floats:
+    p = _progress(x, span)
+    p *= upper - lower
+    p += lower
+    c = np.tanh(p, out=p)
+    top = np.tanh(upper)
+    np.subtract(top, c, out=c)
+    c /= top - np.tanh(lower)
+    return _blend(c, start, end)
+
+
+def rex(x: Floats, start: float, end: float, span: float) -> Floats:
+    p = _progress(x, span)
+    half = 1.0 - 0.5 * p
+    c = np.subtract(1.0, p, out=p)
+    c /= half
+    return _blend(c, start, end)
+
+
+def exponential(
+    x: Floats, start: float, rate: float, period: float, staircase: float
+) -> Floats:
+    x /= period
+    if staircase:
+        np.floor(x, out=x)
+    np.power(rate, x, out=x)
+    x *= start
+    return x
+
+
+def inverse_sqrt(x: Floats, start: float, timescale: float) -> Floats:
+    x /= timescale
+    x += 1.0
+    np.sqrt(x, out=x)
+    return np.divide(start, x, out=x)
+
+
+def cyclic(
+    x: Floats, low: float, high: float, up: float, down: float, mode: float, gamma: float
+) -> Floats:
+    """Triangle wave: ``low -> high`` over `up` steps, back over `down` steps.
+
+    The amplitude ``high - low`` is scaled per cycle ``k`` (1-based) by 1
+    (triangular), ``2^-(k-1)`` (triangular2) or ``gamma^x`` (exp_range).
+    """
+    total = up + down
+    ratio = up / total
+    q = x / total
+    cycle = np.floor(1.0 + q)
+    y = 1.0 + q - cycle
+    scale = np.where(y <= ratio, y / ratio, (y - 1.0) / (ratio - 1.0))
+    if mode == 1.0:
+        scale /= 2.0 ** (cycle - 1.0)
+    elif mode == 2.0:
+        scale *= np.power(gamma, x)
+    return _blend(scale, high, low)
+
+
+FORMULAS: dict[str, Callable[..., Floats]] = {
+    "constant": constant,
+    "linear": linear,
+    "cosine": cosine,
+    "polynomial": polynomial,
+    "one_minus_sqrt": one_minus_sqrt,
+    "tanh": tanh,
+    "rex": rex,
+    "exponential": exponential,
+    "inverse_sqrt": inverse_sqrt,
+    "cyclic": cyclic,
+}

@@ -1,0 +1,472 @@
+r"""Composites: multi-phase schedules assembled from primitive pieces.
+
+Nothing here computes a value. Each composite lays primitive shapes
+end to end in one plan (`schedarray._plan.Builder`), which is rendered into a
+single buffer: no concatenation, no temporaries.
+
+Landmarks are exact: ``x[0] == start`` when there is a warmup,
+``x[warmup_steps] == peak``, and ``x[-1] == end`` when the last phase has at
+least two steps. A warmup of 0 steps means none (the schedule starts at
+`peak`); ``warmup_steps == total_steps`` is all warmup (the peak would come
+one step after the end).
+
+Shapes are chosen by name. A warmup goes from `start` to `peak`, a decay from
+the peak to `end`:
+
+=============== ============================================= =================
+shape           meaning                                       options
+=============== ============================================= =================
+linear          straight line                                 --
+cosine          half cosine                                   exponent
+polynomial      ``(1 - p)^power`` (decay only)                power
+exponential     geometric between the two values              --
+one_minus_sqrt  ``1 - sqrt(p)``; as a warmup ``1 - sqrt(1-p)`` --
+tanh            `primitives.tanh` (decay only)                lower, upper
+rex             `primitives.rex` (decay only)                 --
+inverse_sqrt    ``peak / sqrt(1 + i / timescale)``, no `end`   timescale
+constant        hold the peak, no `end` (decay only)          --
+=============== ============================================= =================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from . import _check as check
+from ._plan import Builder, render
+from ._types import Backend, Duration, FloatArray
+
+__all__ = [
+    "DECAY_SHAPES",
+    "WARMUP_SHAPES",
+    "cosine_restarts",
+    "one_cycle",
+    "one_cycle_momentum",
+    "warmup_cosine",
+    "warmup_decay",
+    "warmup_linear",
+    "wsd",
+]
+
+#: Shape name -> the options it accepts (and their defaults).
+DECAY_SHAPES: dict[str, dict[str, float]] = {
+    "linear": {},
+    "cosine": {"exponent": 1.0},
+    "polynomial": {"power": 1.0},
+    "exponential": {},
+    "one_minus_sqrt": {},
+    "tanh": {"lower": -7.0, "upper": 3.0},
+    "rex": {},
+    "inverse_sqrt": {"timescale": float("nan")},
+    "constant": {},
+}
+WARMUP_SHAPES: tuple[str, ...] = ("linear", "cosine", "exponential", "one_minus_sqrt")
+_NO_END = ("inverse_sqrt", "constant")
+
+
+def _options(shape: str, options: Mapping[str, Any] | None, name: str) -> tuple[float, ...]:
+    """Validate `options` for `shape`; return them in the formula's order."""
+    accepted = DECAY_SHAPES[shape]
+    given = dict(options or {})
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        valid = ", ".join(accepted) or "none"
+        raise ValueError(
+            f"{name} has no option {unknown[0]!r} for shape {shape!r} "
+            f"(valid: {valid}), got {name}={given!r}"
+        )
+    values = []
+    for key, default in accepted.items():
+        if key not in given and default != default:  # NaN marks a required option
+            raise ValueError(f"{name} must set {key!r} for shape {shape!r}, got {name}={given!r}")
+        value = check.real(given.get(key, default), f"{name}[{key!r}]")
+        if key in ("exponent", "power", "timescale") and value <= 0:
+            raise ValueError(f"{name}[{key!r}] must be > 0, got {value!r}")
+        values.append(value)
+    if shape == "tanh" and not values[0] < values[1]:
+        raise ValueError(f"{name} must have lower < upper, got {name}={given!r}")
+    return tuple(values)
+
+
+def _defaults(shape: str) -> tuple[float, ...]:
+    """The default options of `shape`, in the formula's order."""
+    return tuple(DECAY_SHAPES[shape].values())
+
+
+def _geometric_ok(a: float, b: float, what: str) -> None:
+    if a == 0 or b == 0 or (a > 0) != (b > 0):
+        raise ValueError(
+            f"an exponential {what} needs nonzero values of one sign, got {a} and {b}"
+        )
+
+
+def _warmup(builder: Builder, shape: str, n: int, start: float, peak: float) -> None:
+    """Append a warmup of `n` steps from `start`; the peak comes right after it."""
+    if shape == "exponential":
+        if n:
+            _geometric_ok(start, peak, "warmup")
+        builder.geometric(n, start, peak, endpoint=False)
+    elif shape == "one_minus_sqrt":
+        builder.blend(shape, n, peak, start, endpoint=False, reverse=True)
+    else:
+        builder.blend(shape, n, start, peak, *_defaults(shape), endpoint=False)
+
+
+def _decay(
+    builder: Builder, shape: str, n: int, peak: float, end: float,
+    shape_options: tuple[float, ...], *, endpoint: bool = True,
+) -> None:
+    """Append a decay of `n` steps from `peak` to `end` (exact at the last step)."""
+    if shape == "constant":
+        builder.constant(n, peak)
+    elif shape == "inverse_sqrt":
+        builder.add("inverse_sqrt", n, (peak, *shape_options), pins=((0, peak),))
+    elif shape == "exponential":
+        if n:
+            _geometric_ok(peak, end, "decay")
+        builder.geometric(n, peak, end, endpoint=endpoint)
+    else:
+        builder.blend(shape, n, peak, end, *shape_options, endpoint=endpoint)
+
+
+def _shape_name(value: Any, name: str, options: tuple[str, ...] | dict[str, Any]) -> str:
+    return check.choice(value, name, tuple(options))
+
+
+def _check_end(shape: str, end: float, name: str) -> None:
+    if shape in _NO_END and end != 0.0:
+        raise ValueError(f"end does not apply to {name}={shape!r}, got end={end}")
+
+
+def warmup_decay(
+    total_steps: Duration,
+    *,
+    peak: float,
+    warmup_steps: Duration = 0,
+    start: float = 0.0,
+    end: float = 0.0,
+    warmup: str = "linear",
+    decay: str = "cosine",
+    decay_options: Mapping[str, float] | None = None,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Warmup from `start` to `peak`, then decay to `end`, shapes chosen by name.
+
+    With ``W = warmup_steps`` and ``N = total_steps``: steps ``0 .. W-1``
+    follow the warmup shape over progress ``i / W``; steps ``W .. N-1``
+    follow the decay shape over progress ``(i - W) / (N - 1 - W)``. See the
+    module docstring for the shapes and their options.
+
+    Examples
+    --------
+    >>> warmup_decay(6, peak=1.0, warmup_steps=2, decay="polynomial",
+    ...              decay_options={"power": 2.0})
+    array([0.    , 0.5   , 1.    , 0.5625, 0.25  , 0.0625, 0.    ][:6])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
+    warmup = _shape_name(warmup, "warmup", WARMUP_SHAPES)
+    decay = _shape_name(decay, "decay", DECAY_SHAPES)
+    options = _options(decay, decay_options, "decay_options")
+    _check_end(decay, end, "decay")
+    builder = Builder()
+    _warmup(builder, warmup, w, start, peak)
+    _decay(builder, decay, n - w, peak, end, options)
+    return render(builder.plan(), dtype, out, backend)
+
+
+def warmup_cosine(
+    total_steps: Duration,
+    *,
+    peak: float,
+    warmup_steps: Duration = 0,
+    start: float = 0.0,
+    end: float = 0.0,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Linear warmup from `start` to `peak`, then cosine decay to `end`.
+
+    .. math::
+        x_i = \begin{cases}
+        s + (P - s)\, i / W & i < W \\
+        e + (P - e)\,\tfrac12\left(1 + \cos \pi \frac{i - W}{N - 1 - W}\right) & i \ge W
+        \end{cases}
+
+    ``x[0] == start`` (if ``W > 0``), ``x[W] == peak`` and ``x[-1] == end``,
+    exactly.
+
+    Examples
+    --------
+    >>> warmup_cosine(7, peak=1.0, warmup_steps=2)
+    array([0.        , 0.5       , 1.        , 0.85355339, 0.5       ,
+           0.14644661, 0.        ])
+    """
+    return warmup_decay(
+        total_steps, peak=peak, warmup_steps=warmup_steps, start=start, end=end,
+        warmup="linear", decay="cosine", steps_per_epoch=steps_per_epoch,
+        dtype=dtype, out=out, backend=backend,
+    )
+
+
+def warmup_linear(
+    total_steps: Duration,
+    *,
+    peak: float,
+    warmup_steps: Duration = 0,
+    start: float = 0.0,
+    end: float = 0.0,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Linear warmup from `start` to `peak`, then linear decay to `end`.
+
+    .. math::
+        x_i = \begin{cases}
+        s + (P - s)\, i / W & i < W \\
+        P + (e - P)\,\frac{i - W}{N - 1 - W} & i \ge W
+        \end{cases}
+
+    Examples
+    --------
+    >>> warmup_linear(7, peak=1.0, warmup_steps=2)
+    array([0.  , 0.5 , 1.  , 0.75, 0.5 , 0.25, 0.  ])
+    """
+    return warmup_decay(
+        total_steps, peak=peak, warmup_steps=warmup_steps, start=start, end=end,
+        warmup="linear", decay="linear", steps_per_epoch=steps_per_epoch,
+        dtype=dtype, out=out, backend=backend,
+    )
+
+
+def wsd(
+    total_steps: Duration,
+    *,
+    peak: float,
+    decay_steps: Duration,
+    warmup_steps: Duration = 0,
+    start: float = 0.0,
+    end: float = 0.0,
+    warmup: str = "linear",
+    stable: str = "constant",
+    timescale: float | None = None,
+    decay: str = "linear",
+    decay_options: Mapping[str, float] | None = None,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Warmup-stable-decay: warmup, a long stable phase, then a short cooldown.
+
+    Phases: ``W = warmup_steps`` of warmup to `peak`; a stable phase that
+    holds `peak` (``stable="constant"``) or follows
+    ``peak / sqrt(1 + (i - W) / timescale)`` (``stable="inverse_sqrt"``);
+    the last ``D = decay_steps`` steps (steps, ``"<x>ep"`` or ``"<x>%"`` of
+    the total) go from the value the stable phase has reached to `end` with
+    the `decay` shape (``linear``, ``cosine``, ``one_minus_sqrt``,
+    ``exponential`` or ``polynomial`` with ``decay_options={"power": k}``).
+
+    Examples
+    --------
+    >>> wsd(8, peak=1.0, warmup_steps=2, decay_steps=3)
+    array([0. , 0.5, 1. , 1. , 1. , 1. , 0.5, 0. ])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    d = check.within(decay_steps, "decay_steps", n, steps_per_epoch)
+    if w + d > n:
+        raise ValueError(
+            "warmup_steps + decay_steps must be <= total_steps, got "
+            f"warmup_steps={w}, decay_steps={d}, total_steps={n}"
+        )
+    peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
+    warmup = _shape_name(warmup, "warmup", WARMUP_SHAPES)
+    stable = _shape_name(stable, "stable", ("constant", "inverse_sqrt"))
+    decay = _shape_name(decay, "decay", ("linear", "cosine", "one_minus_sqrt",
+                                         "exponential", "polynomial"))
+    options = _options(decay, decay_options, "decay_options")
+    builder = Builder()
+    _warmup(builder, warmup, w, start, peak)
+    hold = n - w - d
+    if stable == "constant":
+        if timescale is not None:
+            raise ValueError(f"timescale applies only to stable='inverse_sqrt', got {timescale!r}")
+        builder.constant(hold, peak)
+        top = peak
+    else:
+        if timescale is None:
+            raise ValueError("stable='inverse_sqrt' needs a timescale, got timescale=None")
+        tau = check.positive(timescale, "timescale")
+        builder.add("inverse_sqrt", hold, (peak, tau), pins=((0, peak),))
+        top = peak / math.sqrt(1.0 + hold / tau)
+    _decay(builder, decay, d, top, end, options)
+    return render(builder.plan(), dtype, out, backend)
+
+
+def cosine_restarts(
+    total_steps: Duration,
+    *,
+    peak: float,
+    cycle_steps: Duration,
+    cycle_mul: float = 1.0,
+    peak_decay: float = 1.0,
+    cycle_limit: int | None = None,
+    end: float = 0.0,
+    warmup_steps: Duration = 0,
+    cycle_warmup_steps: Duration = 0,
+    start: float = 0.0,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter, 2017).
+
+    After an optional warmup of `warmup_steps` from `start` to `peak`, cycle
+    ``k = 0, 1, ...`` anneals from ``peak * peak_decay**k`` to `end` with a
+    cosine, reaching `end` exactly at its last step. Cycle lengths grow by
+    `cycle_mul`: cycle ``k`` starts ``round(L (1 - m^k) / (1 - m))`` steps
+    after the warmup (``k L`` for ``m = 1``), ``L = cycle_steps``. Each
+    cycle may open with a linear warmup of `cycle_warmup_steps` from `start`.
+    After `cycle_limit` cycles the schedule holds `end`.
+
+    Examples
+    --------
+    >>> cosine_restarts(6, peak=1.0, cycle_steps=3)
+    array([1. , 0.5, 0. , 1. , 0.5, 0. ])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    length = check.duration(cycle_steps, "cycle_steps", total=n,
+                            steps_per_epoch=steps_per_epoch, minimum=1)
+    cw = check.duration(cycle_warmup_steps, "cycle_warmup_steps", total=n,
+                        steps_per_epoch=steps_per_epoch)
+    if cw >= length:
+        raise ValueError(
+            "cycle_warmup_steps must be < cycle_steps, got "
+            f"cycle_warmup_steps={cw}, cycle_steps={length}"
+        )
+    mul = check.real(cycle_mul, "cycle_mul")
+    if mul < 1:
+        raise ValueError(f"cycle_mul must be >= 1, got cycle_mul={cycle_mul!r}")
+    decay = check.positive(peak_decay, "peak_decay")
+    limit = None if cycle_limit is None else check.integer(cycle_limit, "cycle_limit", minimum=1)
+    peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
+    builder = Builder()
+    _warmup(builder, "linear", w, start, peak)
+    k, at = 0, w
+    while at < n and (limit is None or k < limit):
+        if mul == 1:
+            nxt = w + (k + 1) * length
+        else:
+            nxt = w + round(length * (1 - mul ** (k + 1)) / (1 - mul))
+        size = min(nxt, n) - at
+        top = peak * decay**k
+        _warmup(builder, "linear", min(cw, size), start, top)
+        builder.blend("cosine", size - min(cw, size), top, end, *_defaults("cosine"))
+        at, k = at + size, k + 1
+    builder.constant(n - at, end)
+    return render(builder.plan(), dtype, out, backend)
+
+
+def _one_cycle(
+    n: int, w: int, start: float, peak: float, end: float, three_phase: bool, anneal: str
+) -> Builder:
+    builder = Builder()
+    _warmup(builder, anneal, w, start, peak)
+    if three_phase:
+        if 2 * w > n:
+            raise ValueError(
+                f"three_phase needs 2 * warmup_steps <= total_steps, got warmup_steps={w}, "
+                f"total_steps={n}"
+            )
+        builder.blend(anneal, w, peak, start, *_defaults(anneal), endpoint=False)
+        builder.blend(anneal, n - 2 * w, start, end, *_defaults(anneal))
+    else:
+        builder.blend(anneal, n - w, peak, end, *_defaults(anneal))
+    return builder
+
+
+def one_cycle(
+    total_steps: Duration,
+    *,
+    peak: float,
+    warmup_steps: Duration = "30%",
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    three_phase: bool = False,
+    anneal: str = "cosine",
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""One-cycle policy (Smith & Topin, 2018).
+
+    Starts at ``s = peak / div_factor``, anneals up to `peak` over
+    `warmup_steps` (default 30% of the run), then down to
+    ``e = s / final_div_factor`` at the last step. With `three_phase` it
+    first comes back down to ``s`` over another `warmup_steps`, then anneals
+    to ``e``. `anneal` is ``"cosine"`` or ``"linear"``. Pair it with
+    `one_cycle_momentum`.
+
+    Examples
+    --------
+    >>> one_cycle(5, peak=1.0, warmup_steps=2, div_factor=4.0, final_div_factor=2.5,
+    ...           anneal="linear")
+    array([0.25 , 0.625, 1.   , 0.55 , 0.1  ])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    peak = check.real(peak, "peak")
+    first = peak / check.positive(div_factor, "div_factor")
+    last = first / check.positive(final_div_factor, "final_div_factor")
+    anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
+    plan = _one_cycle(n, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal)
+    return render(plan.plan(), dtype, out, backend)
+
+
+def one_cycle_momentum(
+    total_steps: Duration,
+    *,
+    start: float = 0.95,
+    peak: float = 0.85,
+    warmup_steps: Duration = "30%",
+    three_phase: bool = False,
+    anneal: str = "cosine",
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The momentum that goes with `one_cycle`: inverse to the learning rate.
+
+    From `start` (max momentum) to `peak` (the momentum at the learning-rate
+    peak) over `warmup_steps`, then back to `start` at the last step; with
+    `three_phase`, back to `start` over another `warmup_steps`, then held.
+
+    Examples
+    --------
+    >>> one_cycle_momentum(5, warmup_steps=2, anneal="linear")
+    array([0.95 , 0.9  , 0.85 , 0.9  , 0.95 ])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    start, peak = check.real(start, "start"), check.real(peak, "peak")
+    anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
+    plan = _one_cycle(n, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal)
+    return render(plan.plan(), dtype, out, backend)

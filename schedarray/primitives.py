@@ -1,0 +1,503 @@
+r"""Primitives: single-shape schedules, each one formula over the whole length.
+
+Every function here validates its input, describes the shape as a one-piece
+plan and renders it (`schedarray._plan`). The formulas themselves live in
+`schedarray._formulas`; composites reuse them piece by piece.
+
+Common keyword parameters
+-------------------------
+steps_per_epoch : int, optional
+    Needed when a duration is given in epochs (``"5ep"``).
+dtype : {float64, float32}, optional
+    dtype of a new result. Values are computed in float64 and cast once.
+out : ndarray, optional
+    Writeable 1-D float32/float64 array of the result's length (a slice or
+    an ``np.memmap`` is fine); filled and returned. Nothing is written when
+    validation fails.
+backend : {"auto", "numpy", "numba"}, optional
+    ``"auto"`` uses NumPy for short schedules and the Numba kernels for long
+    ones.
+
+For a shape from `start` to `end`, ``p = i / (n - 1)`` (or ``i / n`` with
+``endpoint=False``) and ``x[0] == start`` and ``x[-1] == end`` hold exactly.
+A one-step schedule is ``[start]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from . import _check as check
+from ._formulas import CYCLIC_MODES
+from ._plan import Builder, render
+from ._types import Backend, Duration, FloatArray
+
+__all__ = [
+    "constant",
+    "cosine",
+    "cyclic",
+    "exponential",
+    "inverse_sqrt",
+    "linear",
+    "multistep",
+    "one_minus_sqrt",
+    "piecewise_constant",
+    "polynomial",
+    "rex",
+    "step",
+    "tanh",
+]
+
+
+def constant(
+    total_steps: Duration,
+    *,
+    value: float,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    """The same `value` at every step.
+
+    Examples
+    --------
+    >>> constant(3, value=0.1)
+    array([0.1, 0.1, 0.1])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    plan = Builder().constant(n, check.real(value, "value")).plan()
+    return render(plan, dtype, out, backend)
+
+
+def _shape(
+    kind: str,
+    total_steps: Duration,
+    start: float,
+    end: float,
+    shape: tuple[float, ...],
+    endpoint: bool,
+    steps_per_epoch: int | None,
+    dtype: DTypeLike,
+    out: Any,
+    backend: Backend,
+) -> FloatArray:
+    n = check.length(total_steps, steps_per_epoch)
+    plan = Builder().blend(
+        kind, n, check.real(start, "start"), check.real(end, "end"), *shape,
+        endpoint=check.flag(endpoint, "endpoint"),
+    ).plan()
+    return render(plan, dtype, out, backend)
+
+
+def linear(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float = 0.0,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Straight line from `start` to `end`.
+
+    .. math:: x_i = e + (s - e)(1 - p_i)
+
+    Examples
+    --------
+    >>> linear(5, start=1.0)
+    array([1.  , 0.75, 0.5 , 0.25, 0.  ])
+    >>> linear(4, start=0.0, end=1.0, endpoint=False)
+    array([0.  , 0.25, 0.5 , 0.75])
+    """
+    return _shape("linear", total_steps, start, end, (), endpoint,
+                  steps_per_epoch, dtype, out, backend)
+
+
+def cosine(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float = 0.0,
+    exponent: float = 1.0,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Half-cosine from `start` to `end` (a decay, or a rise when ``end > start``).
+
+    .. math:: x_i = e + (s - e)\left[\tfrac12\left(1 + \cos \pi p_i\right)\right]^{k}
+
+    with ``k = exponent`` (optax's ``exponent``). A weight-decay ramp up or
+    an EMA momentum going to 1 (DINO) is ``cosine(n, start=0.996, end=1.0)``.
+
+    Examples
+    --------
+    >>> cosine(5, start=1.0)
+    array([1.        , 0.85355339, 0.5       , 0.14644661, 0.        ])
+    """
+    return _shape("cosine", total_steps, start, end,
+                  (check.positive(exponent, "exponent"),), endpoint,
+                  steps_per_epoch, dtype, out, backend)
+
+
+def polynomial(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float = 0.0,
+    power: float = 1.0,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Polynomial decay from `start` to the floor `end`.
+
+    .. math:: x_i = e + (s - e)(1 - p_i)^{\mathrm{power}}
+
+    Examples
+    --------
+    >>> polynomial(5, start=1.0, power=2.0)
+    array([1.    , 0.5625, 0.25  , 0.0625, 0.    ])
+    """
+    return _shape("polynomial", total_steps, start, end,
+                  (check.positive(power, "power"),), endpoint,
+                  steps_per_epoch, dtype, out, backend)
+
+
+def one_minus_sqrt(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float = 0.0,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The "1-sqrt" cooldown of warmup-stable-decay schedules.
+
+    .. math:: x_i = e + (s - e)\left(1 - \sqrt{p_i}\right)
+
+    Examples
+    --------
+    >>> one_minus_sqrt(5, start=1.0)
+    array([1.       , 0.5      , 0.2928932, 0.1339746, 0.       ])
+    """
+    return _shape("one_minus_sqrt", total_steps, start, end, (), endpoint,
+                  steps_per_epoch, dtype, out, backend)
+
+
+def tanh(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float = 0.0,
+    lower: float = -7.0,
+    upper: float = 3.0,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Hyperbolic-tangent decay over ``tanh`` arguments from `lower` to `upper`.
+
+    .. math:: x_i = e + (s - e)\,
+              \frac{\tanh u - \tanh(l + (u - l) p_i)}{\tanh u - \tanh l}
+
+    The defaults are timm's bounds; normalised so both ends are exact
+    (``compat.timm`` reproduces timm's unnormalised curve).
+
+    Examples
+    --------
+    >>> tanh(3, start=1.0)
+    array([1.        , 0.98201436, 0.        ])
+    """
+    lower, upper = check.real(lower, "lower"), check.real(upper, "upper")
+    if not lower < upper:
+        raise ValueError(f"lower must be < upper, got lower={lower}, upper={upper}")
+    return _shape("tanh", total_steps, start, end, (lower, upper), endpoint,
+                  steps_per_epoch, dtype, out, backend)
+
+
+def rex(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float = 0.0,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""REX decay (Chen et al., 2022): slow at first, linear-like at the end.
+
+    .. math:: x_i = e + (s - e)\,\frac{1 - p_i}{1 - p_i / 2}
+
+    Examples
+    --------
+    >>> rex(5, start=1.0)
+    array([1.        , 0.85714286, 0.66666667, 0.4       , 0.        ])
+    """
+    return _shape("rex", total_steps, start, end, (), endpoint,
+                  steps_per_epoch, dtype, out, backend)
+
+
+def exponential(
+    total_steps: Duration,
+    *,
+    start: float,
+    end: float | None = None,
+    rate: float | None = None,
+    transition_steps: Duration = 1,
+    staircase: bool = False,
+    endpoint: bool = True,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Exponential decay: by `rate` per `transition_steps`, or geometric to `end`.
+
+    Give exactly one of `rate` and `end`.
+
+    .. math:: x_i = s\,r^{\,i / T}
+              \quad\text{(floored exponent if staircase)},
+              \qquad x_i = s\,(e / s)^{p_i}
+
+    The geometric form needs `start` and `end` nonzero and of one sign;
+    `transition_steps` and `staircase` apply to the `rate` form only,
+    `endpoint` to the `end` form only.
+
+    Examples
+    --------
+    >>> exponential(4, start=1.0, rate=0.5)
+    array([1.   , 0.5  , 0.25 , 0.125])
+    >>> exponential(3, start=1.0, end=0.01)
+    array([1.  , 0.1 , 0.01])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    start = check.real(start, "start")
+    if (end is None) == (rate is None):
+        raise ValueError(
+            f"exponential needs exactly one of end and rate, got end={end!r}, rate={rate!r}"
+        )
+    if rate is not None:
+        period = check.duration(transition_steps, "transition_steps", total=n,
+                                steps_per_epoch=steps_per_epoch, minimum=1)
+        plan = Builder().exponential(
+            n, start, check.positive(rate, "rate"), float(period),
+            check.flag(staircase, "staircase"),
+        ).plan()
+        return render(plan, dtype, out, backend)
+    end = check.real(end, "end")
+    if transition_steps != 1 or staircase:
+        raise ValueError(
+            "transition_steps and staircase apply only with rate, got "
+            f"transition_steps={transition_steps!r}, staircase={staircase!r}"
+        )
+    if start == 0 or end == 0 or (start > 0) != (end > 0):
+        raise ValueError(
+            "start and end must be nonzero and of one sign for a geometric decay, "
+            f"got start={start}, end={end}"
+        )
+    plan = Builder().geometric(n, start, end, endpoint=check.flag(endpoint, "endpoint")).plan()
+    return render(plan, dtype, out, backend)
+
+
+def step(
+    total_steps: Duration,
+    *,
+    start: float,
+    step_size: Duration,
+    gamma: float = 0.1,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Multiply by `gamma` every `step_size` steps.
+
+    .. math:: x_i = s\,\gamma^{\lfloor i / \mathrm{step\_size} \rfloor}
+
+    Examples
+    --------
+    >>> step(5, start=1.0, step_size=2, gamma=0.5)
+    array([1.  , 1.  , 0.5 , 0.5 , 0.25])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    size = check.duration(step_size, "step_size", total=n,
+                          steps_per_epoch=steps_per_epoch, minimum=1)
+    plan = Builder().exponential(
+        n, check.real(start, "start"), check.positive(gamma, "gamma"), float(size), True
+    ).plan()
+    return render(plan, dtype, out, backend)
+
+
+def _piecewise_plan(n: int, boundaries: tuple[int, ...], values: tuple[float, ...]) -> Builder:
+    builder = Builder()
+    edges = [0, *(min(b, n) for b in boundaries), n]
+    for value, a, b in zip(values, edges, edges[1:], strict=True):
+        builder.constant(b - a, value)
+    return builder
+
+
+def piecewise_constant(
+    total_steps: Duration,
+    *,
+    boundaries: list[int],
+    values: list[float],
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""``values[k]`` from step ``boundaries[k-1]`` up to ``boundaries[k]``.
+
+    .. math:: x_i = v_k, \quad k = \#\{b \in \text{boundaries} : b \le i\}
+
+    `boundaries` are strictly increasing steps >= 1; ones at or past the end
+    have no effect. ``len(values) == len(boundaries) + 1``.
+
+    Examples
+    --------
+    >>> piecewise_constant(5, boundaries=[2, 4], values=[1.0, 0.5, 0.1])
+    array([1. , 1. , 0.5, 0.5, 0.1])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    edges = check.milestones(boundaries, "boundaries")
+    levels = check.reals(values, "values")
+    if edges and edges[0] < 1:
+        raise ValueError(f"boundaries must be >= 1, got boundaries={list(edges)!r}")
+    if len(levels) != len(edges) + 1:
+        raise ValueError(
+            "values must have one more element than boundaries, got "
+            f"len(values)={len(levels)}, len(boundaries)={len(edges)}"
+        )
+    return render(_piecewise_plan(n, edges, levels).plan(), dtype, out, backend)
+
+
+def multistep(
+    total_steps: Duration,
+    *,
+    start: float,
+    milestones: list[int],
+    gamma: float = 0.1,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Multiply by `gamma` at each milestone (a repeated milestone counts twice).
+
+    .. math:: x_i = s\,\gamma^{\#\{m \in \text{milestones} : m \le i\}}
+
+    Examples
+    --------
+    >>> multistep(5, start=1.0, milestones=[1, 3, 3], gamma=0.5)
+    array([1.   , 0.5  , 0.5  , 0.125, 0.125])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    start = check.real(start, "start")
+    gamma = check.positive(gamma, "gamma")
+    marks = check.milestones(milestones, "milestones", strict=False)
+    if marks and marks[0] < 1:
+        raise ValueError(f"milestones must be >= 1, got milestones={list(marks)!r}")
+    edges = sorted(set(marks))
+    levels = [start] + [start * gamma ** sum(m <= e for m in marks) for e in edges]
+    return render(_piecewise_plan(n, tuple(edges), tuple(levels)).plan(), dtype, out, backend)
+
+
+def inverse_sqrt(
+    total_steps: Duration,
+    *,
+    start: float,
+    timescale: float,
+    shift: float = 0.0,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Inverse square-root ("rsqrt", Noam) decay.
+
+    .. math:: x_i = \frac{s}{\sqrt{1 + (i + \mathrm{shift}) / \tau}}
+
+    with ``tau = timescale``; ``x[0] == start`` when ``shift == 0``.
+
+    Examples
+    --------
+    >>> inverse_sqrt(4, start=1.0, timescale=1.0)
+    array([1.        , 0.70710678, 0.57735027, 0.5       ])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    start = check.real(start, "start")
+    tau = check.positive(timescale, "timescale")
+    shift = check.real(shift, "shift")
+    if 1.0 + shift / tau <= 0:
+        raise ValueError(
+            f"1 + shift / timescale must be > 0, got shift={shift}, timescale={tau}"
+        )
+    pins = ((0, start),) if shift == 0 else ()
+    plan = Builder().add("inverse_sqrt", n, (start, tau), x0=shift, pins=pins).plan()
+    return render(plan, dtype, out, backend)
+
+
+def cyclic(
+    total_steps: Duration,
+    *,
+    low: float,
+    high: float,
+    step_size_up: Duration = 2000,
+    step_size_down: Duration | None = None,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Cyclical schedule (Smith, 2017): a triangle wave between `low` and `high`.
+
+    Each cycle rises for `step_size_up` steps and falls for `step_size_down`
+    (default: the same). With ``y`` the position in the current cycle ``k``
+    (1-based) as a fraction and ``r`` the rising fraction,
+
+    .. math:: x_i = \ell + (h - \ell)\,\mathrm{tri}(y)\,a_k, \quad
+              \mathrm{tri}(y) = \begin{cases} y / r & y \le r \\
+              (1 - y) / (1 - r) & y > r \end{cases}
+
+    where the amplitude factor ``a`` is 1 (``"triangular"``), ``2^{1-k}``
+    (``"triangular2"``) or ``gamma^i`` (``"exp_range"``).
+
+    Examples
+    --------
+    >>> cyclic(6, low=0.0, high=1.0, step_size_up=2)
+    array([0. , 0.5, 1. , 0.5, 0. , 0.5])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    low, high = check.real(low, "low"), check.real(high, "high")
+    up = check.duration(step_size_up, "step_size_up", total=n,
+                        steps_per_epoch=steps_per_epoch, minimum=1)
+    down = up if step_size_down is None else check.duration(
+        step_size_down, "step_size_down", total=n, steps_per_epoch=steps_per_epoch, minimum=1
+    )
+    code = CYCLIC_MODES.index(check.choice(mode, "mode", CYCLIC_MODES))
+    plan = Builder().add(
+        "cyclic", n,
+        (low, high, float(up), float(down), float(code), check.positive(gamma, "gamma")),
+        pins=((0, low),),
+    ).plan()
+    return render(plan, dtype, out, backend)
