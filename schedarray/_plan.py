@@ -145,13 +145,11 @@ class Builder:
         piece then goes from `end` to `start`.
         """
         span = max(n - 1, 1) if endpoint else n
-        pins = ((0, start), (span, end))
+        params = (start, end, float(span), *shape)
         if reverse:
-            return self.add(
-                kind, n, (end, start, float(span), *shape),
-                x0=float(span), direction=-1.0, pins=pins,
-            )
-        return self.add(kind, n, (start, end, float(span), *shape), pins=pins)
+            return self.add(kind, n, params, x0=float(span), direction=-1.0,
+                            pins=((0, end), (span, start)))
+        return self.add(kind, n, params, pins=((0, start), (span, end)))
 
     def exponential(
         self, n: int, start: float, rate: float, period: float, staircase: bool, x0: float = 0.0

@@ -169,7 +169,8 @@ def warmup_decay(
     --------
     >>> warmup_decay(6, peak=1.0, warmup_steps=2, decay="polynomial",
     ...              decay_options={"power": 2.0})
-    array([0.    , 0.5   , 1.    , 0.5625, 0.25  , 0.0625, 0.    ][:6])
+    array([0.        , 0.5       , 1.        , 0.44444444, 0.11111111,
+           0.        ])
     """
     n = check.length(total_steps, steps_per_epoch)
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
@@ -462,7 +463,7 @@ def one_cycle_momentum(
     Examples
     --------
     >>> one_cycle_momentum(5, warmup_steps=2, anneal="linear")
-    array([0.95 , 0.9  , 0.85 , 0.9  , 0.95 ])
+    array([0.95, 0.9 , 0.85, 0.9 , 0.95])
     """
     n = check.length(total_steps, steps_per_epoch)
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)

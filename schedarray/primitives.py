@@ -25,6 +25,7 @@ A one-step schedule is ``[start]``.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -192,7 +193,7 @@ def one_minus_sqrt(
     Examples
     --------
     >>> one_minus_sqrt(5, start=1.0)
-    array([1.       , 0.5      , 0.2928932, 0.1339746, 0.       ])
+    array([1.        , 0.5       , 0.29289322, 0.1339746 , 0.        ])
     """
     return _shape("one_minus_sqrt", total_steps, start, end, (), endpoint,
                   steps_per_epoch, dtype, out, backend)
@@ -222,7 +223,7 @@ def tanh(
     Examples
     --------
     >>> tanh(3, start=1.0)
-    array([1.        , 0.98201436, 0.        ])
+    array([1.        , 0.98197003, 0.        ])
     """
     lower, upper = check.real(lower, "lower"), check.real(upper, "upper")
     if not lower < upper:
@@ -349,7 +350,7 @@ def step(
 def _piecewise_plan(n: int, boundaries: tuple[int, ...], values: tuple[float, ...]) -> Builder:
     builder = Builder()
     edges = [0, *(min(b, n) for b in boundaries), n]
-    for value, a, b in zip(values, edges, edges[1:], strict=True):
+    for value, (a, b) in zip(values, itertools.pairwise(edges), strict=True):
         builder.constant(b - a, value)
     return builder
 
