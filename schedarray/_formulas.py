@@ -24,6 +24,7 @@ tanh            start, end, span, lower, upper         c = (tanh(u) - tanh(l + (
 rex             start, end, span                       c = (1 - p) / (1 - p / 2)
 exponential     start, rate, period, staircase         start * rate^(x / period),
                                                        floored exponent if staircase
+geometric       start, end, span                       start * (end / start)^p, kept in range
 inverse_sqrt    start, timescale                       start / sqrt(1 + x / timescale)
 cyclic          low, high, up, down, mode, gamma       triangle wave, see `cyclic`
 =============== ====================================== ==============================
@@ -121,6 +122,13 @@ def exponential(
     return x
 
 
+def geometric(x: Floats, start: float, end: float, span: float) -> Floats:
+    p = _progress(x, span)
+    np.power(end / start, p, out=p)
+    p *= start
+    return np.clip(p, min(start, end), max(start, end), out=p)
+
+
 def inverse_sqrt(x: Floats, start: float, timescale: float) -> Floats:
     x /= timescale
     x += 1.0
@@ -158,6 +166,7 @@ FORMULAS: dict[str, Callable[..., Floats]] = {
     "tanh": tanh,
     "rex": rex,
     "exponential": exponential,
+    "geometric": geometric,
     "inverse_sqrt": inverse_sqrt,
     "cyclic": cyclic,
 }

@@ -163,10 +163,7 @@ class Builder:
     def geometric(self, n: int, start: float, end: float, *, endpoint: bool = True) -> Builder:
         """Geometric progression from `start` to `end` (same sign, nonzero)."""
         span = max(n - 1, 1) if endpoint else n
-        return self.add(
-            "exponential", n, (start, end / start, float(span), 0.0),
-            pins=((0, start), (span, end)),
-        )
+        return self.add("geometric", n, (start, end, float(span)), pins=((0, start), (span, end)))
 
     def plan(self) -> Plan:
         """The finished plan."""
