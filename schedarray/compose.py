@@ -41,7 +41,7 @@ def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
         raise ValueError(f"{name} must be 1-D, got {name}.shape={arr.shape}")
     if not np.all(np.isfinite(arr)):
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} must be finite, got {name}[{bad}]={arr[bad]!r}")
+        raise ValueError(f"{name} must be finite, got {name}[{bad}]={float(arr[bad])!r}")
     return arr
 
 

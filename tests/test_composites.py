@@ -44,7 +44,9 @@ def test_warmup_decay_matches_reference(warmup, decay, options):
     got = sa.warmup_decay(n, peak=peak, warmup_steps=w, start=start, end=end,
                           warmup=warmup, decay=decay, decay_options=options)
     close(got, ref.warmup_decay(n, peak, w, start, end, warmup, decay, **options))
-    assert got[0] == start and got[w] == peak and got[-1] == end
+    assert got[0] == start
+    assert got[w] == peak
+    assert got[-1] == end
 
 
 def test_warmup_decay_inverse_sqrt_and_constant():
@@ -69,7 +71,9 @@ def test_durations_in_epochs_and_percent():
     a = sa.warmup_cosine("4ep", peak=1.0, warmup_steps="1ep", steps_per_epoch=25)
     b = sa.warmup_cosine(100, peak=1.0, warmup_steps="25%")
     c = sa.warmup_cosine(100, peak=1.0, warmup_steps=25)
-    assert len(a) == 100 and np.array_equal(a, c) and np.array_equal(b, c)
+    assert len(a) == 100
+    assert np.array_equal(a, c)
+    assert np.array_equal(b, c)
     assert len(sa.cosine("2.5ep", start=1.0, steps_per_epoch=4)) == 10
 
 
@@ -78,7 +82,8 @@ def test_wsd_shapes():
                  decay="one_minus_sqrt")
     close(got, ref.warmup(
         "linear", 4, 0.0, 1.0) + [1.0] * 11 + ref.shape("one_minus_sqrt", 5, 1.0, 0.1))
-    assert got[4] == 1.0 and got[-1] == 0.1
+    assert got[4] == 1.0
+    assert got[-1] == 0.1
     power = sa.wsd(12, peak=1.0, decay_steps=4, decay="polynomial", decay_options={"power": 2.0})
     close(power[8:], ref.shape("polynomial", 4, 1.0, 0.0, power=2.0))
 
@@ -95,23 +100,33 @@ def test_wsd_inverse_sqrt_stable_phase_continues_into_the_cooldown():
 def test_cosine_restarts_matches_reference():
     got = sa.cosine_restarts(50, peak=1.0, cycle_steps=7, cycle_mul=1.5, peak_decay=0.8, end=0.05)
     close(got, ref.cosine_restarts(50, 1.0, 7, 1.5, 0.8, 0.05))
-    assert got[0] == 1.0 and got[6] == 0.05 and got[7] == 0.8
+    assert got[0] == 1.0
+    assert got[6] == 0.05
+    assert got[7] == 0.8
 
 
 def test_cosine_restarts_warmups_and_cycle_limit():
     got = sa.cosine_restarts(20, peak=1.0, cycle_steps=5, warmup_steps=2, cycle_warmup_steps=1,
                              cycle_limit=2, end=0.1, start=0.0)
     assert got[:3].tolist() == [0.0, 0.5, 0.0]  # warmup, then each cycle opens with its own warmup
-    assert got[3] == 1.0 and got[6] == 0.1 and got[7] == 0.0 and got[8] == 1.0
+    assert got[3] == 1.0
+    assert got[6] == 0.1
+    assert got[7] == 0.0
+    assert got[8] == 1.0
     assert got[12:].tolist() == [0.1] * 8  # held after the cycle limit
 
 
 def test_one_cycle_matches_torch_like_shape():
     got = sa.one_cycle(100, peak=1.0, warmup_steps="30%", div_factor=25.0, final_div_factor=1e4)
-    assert got[0] == 1.0 / 25 and got[30] == 1.0 and got[-1] == 1.0 / 25 / 1e4
-    assert np.all(np.diff(got[:31]) > 0) and np.all(np.diff(got[30:]) < 0)
+    assert got[0] == 1.0 / 25
+    assert got[30] == 1.0
+    assert got[-1] == 1.0 / 25 / 1e4
+    assert np.all(np.diff(got[:31]) > 0)
+    assert np.all(np.diff(got[30:]) < 0)
     mom = sa.one_cycle_momentum(100)
-    assert mom[0] == 0.95 and mom[30] == 0.85 and mom[-1] == 0.95
+    assert mom[0] == 0.95
+    assert mom[30] == 0.85
+    assert mom[-1] == 0.95
 
 
 def test_one_cycle_three_phase():

@@ -45,7 +45,9 @@ def test_every_schedule_is_covered():
 @pytest.mark.parametrize("n", [1, 2, 3, 17, 1000])
 def test_length_dtype_and_finiteness(fn, kwargs, n):
     x = fn(n, **kwargs)
-    assert isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype == np.float64
+    assert isinstance(x, np.ndarray)
+    assert x.shape == (n,)
+    assert x.dtype == np.float64
     assert np.all(np.isfinite(x))
 
 
@@ -61,10 +63,13 @@ def test_float32_is_rounded_float64(fn, kwargs):
 def test_out_is_filled_and_returned(fn, kwargs, tmp_path):
     expected = fn(50, **kwargs)
     out = np.full(50, np.nan)
-    assert fn(50, out=out, **kwargs) is out and np.array_equal(out, expected)
+    assert fn(50, out=out, **kwargs) is out
+    assert np.array_equal(out, expected)
     big = np.full(80, -1.0)
     fn(50, out=big[10:60], **kwargs)
-    assert np.array_equal(big[10:60], expected) and np.all(big[:10] == -1) and np.all(big[60:] == -1)
+    assert np.array_equal(big[10:60], expected)
+    assert np.all(big[:10] == -1)
+    assert np.all(big[60:] == -1)
     mm = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float32, shape=(50,))
     fn(50, out=mm, **kwargs)
     mm.flush()
@@ -138,6 +143,7 @@ def test_dtype_and_backend_are_checked(fn, kwargs):
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_parameters_after_the_length_are_keyword_only(name):
     params = list(inspect.signature(sa.SCHEDULES[name]).parameters.values())
-    assert params[0].name == "total_steps" and params[0].kind is params[0].POSITIONAL_OR_KEYWORD
+    assert params[0].name == "total_steps"
+    assert params[0].kind is params[0].POSITIONAL_OR_KEYWORD
     assert all(p.kind is p.KEYWORD_ONLY for p in params[1:])
     assert [p.name for p in params[-4:]] == ["steps_per_epoch", "dtype", "out", "backend"]

@@ -72,7 +72,8 @@ def test_exponential_rate_and_staircase():
 def test_exponential_geometric_to_end():
     got = sa.exponential(3, start=1.0, end=0.01)
     close(got, [1.0, 0.1, 0.01])
-    assert got[0] == 1.0 and got[-1] == 0.01
+    assert got[0] == 1.0
+    assert got[-1] == 0.01
     close(sa.exponential(4, start=-8.0, end=-1.0), [-8.0, -4.0, -2.0, -1.0])
 
 
@@ -98,7 +99,8 @@ def test_inverse_sqrt():
 def test_cyclic_matches_reference(mode):
     got = sa.cyclic(40, low=0.1, high=1.0, step_size_up=4, step_size_down=6, mode=mode, gamma=0.99)
     close(got, ref.cyclic(40, 0.1, 1.0, 4, 6, mode, 0.99))
-    assert got.min() >= 0.1 and got.max() <= 1.0
+    assert got.min() >= 0.1
+    assert got.max() <= 1.0
 
 
 def test_one_step_schedule_is_start():
@@ -109,6 +111,9 @@ def test_one_step_schedule_is_start():
 
 def test_a_decay_may_rise():
     wd = sa.cosine(100, start=0.04, end=0.4)  # DINO's weight-decay ramp up
-    assert wd[0] == 0.04 and wd[-1] == 0.4 and np.all(np.diff(wd) >= 0)
+    assert wd[0] == 0.04
+    assert wd[-1] == 0.4
+    assert np.all(np.diff(wd) >= 0)
     ema = sa.cosine(100, start=0.996, end=1.0)  # DINO's teacher momentum going to 1
-    assert ema[-1] == 1.0 and np.all(ema <= 1.0)
+    assert ema[-1] == 1.0
+    assert np.all(ema <= 1.0)

@@ -1,5 +1,7 @@
 """Hypothesis properties: the laws every schedule keeps, for any valid configuration."""
 
+import itertools
+
 import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -61,7 +63,8 @@ def test_bounded_with_no_tolerance_and_monotone_phases(cfg):
     x = sa.warmup_decay(**cfg)
     w, peak = cfg["warmup_steps"], cfg["peak"]
     lo = min(cfg["start"], cfg["end"], peak)
-    assert np.all(x >= lo) and np.all(x <= peak)
+    assert np.all(x >= lo)
+    assert np.all(x <= peak)
     assert np.all(np.diff(x[: w + 1]) >= 0)
     assert np.all(np.diff(x[w:]) <= 0)
 
@@ -80,7 +83,7 @@ def test_windows_and_chunks_equal_the_whole(cfg, data):
     n = cfg["total_steps"]
     cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=6)))
     edges = [0, *cuts, n]
-    parts = [sa.window(sa.warmup_decay, a, b, **cfg) for a, b in zip(edges, edges[1:])]
+    parts = [sa.window(sa.warmup_decay, a, b, **cfg) for a, b in itertools.pairwise(edges)]
     assert np.array_equal(np.concatenate(parts), whole)
 
 
@@ -111,7 +114,9 @@ def test_shapes_are_scale_equivariant(n, start, ratio, kind):
 def test_restarts_stay_in_range_and_end_each_cycle_exactly(n, peak, length, mul, ratio):
     end = peak * ratio
     x = sa.cosine_restarts(n, peak=peak, cycle_steps=length, cycle_mul=mul, end=end)
-    assert len(x) == n and np.all(x <= peak) and np.all(x >= end)
+    assert len(x) == n
+    assert np.all(x <= peak)
+    assert np.all(x >= end)
     assert x[0] == peak
 
 
@@ -120,4 +125,5 @@ def test_every_decay_shape_starts_at_the_peak(decay, n, peak):
     options = {"timescale": 10.0} if decay == "inverse_sqrt" else {}
     end = peak / 3 if decay == "exponential" else 0.0
     x = sa.warmup_decay(n, peak=peak, end=end, decay=decay, decay_options=options)
-    assert x[0] == peak and np.all(x <= peak)
+    assert x[0] == peak
+    assert np.all(x <= peak)

@@ -1,0 +1,96 @@
+"""join, per_epoch, scale, clip, groups, layer_decay and envelope."""
+
+import math
+
+import numpy as np
+import pytest
+
+import schedarray as sa
+
+
+def test_join_is_concatenation_into_one_buffer():
+    a, b = sa.linear(3, start=0.0, end=1.0, endpoint=False), sa.cosine(4, start=1.0)
+    out = np.empty(7)
+    assert sa.join(a, b, out=out) is out
+    assert np.array_equal(out, np.concatenate([a, b]))
+    assert sa.join(a.astype(np.float32)).dtype == np.float32
+    assert sa.join(a.astype(np.float32), b).dtype == np.float64
+    assert sa.join([1, 2]).dtype == np.float64
+
+
+@pytest.mark.parametrize(("parts", "exc", "message"), [
+    ((), ValueError, r"^join needs at least one part, got none$"),
+    (([[1.0]],), ValueError, r"^parts\[0\] must be 1-D, got parts\[0\]\.shape=\(1, 1\)$"),
+    (([1.0], [math.nan]), ValueError, r"^parts\[1\] must be finite, got parts\[1\]\[0\]=nan$"),
+    ((["a"],), TypeError, r"^parts\[0\] must be a 1-D array of numbers, got dtype <U1$"),
+    (([True],), TypeError, r"^parts\[0\] must be a 1-D array of numbers, got dtype bool$"),
+])
+def test_join_rejects_bad_parts(parts, exc, message):
+    with pytest.raises(exc, match=message):
+        sa.join(*parts)
+
+
+def test_per_epoch_is_a_staircase_of_the_right_length():
+    got = sa.per_epoch(np.array([1.0, 0.5, 0.25]), 4)
+    assert got.tolist() == [1.0] * 4 + [0.5] * 4 + [0.25] * 4
+    out = np.empty(12, dtype=np.float32)
+    assert sa.per_epoch([1.0, 0.5, 0.25], 4, out=out) is out
+    with pytest.raises(ValueError, match=r"^steps_per_epoch must be >= 1, got steps_per_epoch=0$"):
+        sa.per_epoch([1.0], 0)
+
+
+def test_the_seed_epochwise_lambda_recipe_natively():
+    # The seed's LambdaLR recipe: factor(e) = e / W for e < W, then 0.5 (cos(pi (e - W) / (E - W)) + 1),
+    # evaluated once per epoch and used for every step of that epoch.
+    W, E, base_lr, spe = 3, 10, 0.1, 7
+
+    def warm_up_lr(epoch):
+        if epoch < W:
+            return epoch / W
+        return 0.5 * (math.cos((epoch - W) / (E - W) * math.pi) + 1)
+
+    factor = sa.join(sa.linear(W, start=0.0, end=1.0, endpoint=False),
+                     sa.cosine(E - W, start=1.0, end=0.0, endpoint=False))
+    lr = sa.per_epoch(sa.scale(factor, base_lr), spe)
+    expected = [base_lr * warm_up_lr(step // spe) for step in range(E * spe)]
+    np.testing.assert_allclose(lr, expected, rtol=0, atol=4 * np.finfo(float).eps * base_lr)
+    assert len(lr) == E * spe
+
+
+def test_scale_and_clip():
+    assert sa.scale([1.0, 0.5], 2.0).tolist() == [2.0, 1.0]
+    assert sa.clip([0.0, 0.5, 1.0], low=0.1).tolist() == [0.1, 0.5, 1.0]
+    assert sa.clip([0.0, 0.5, 1.0], high=0.2).tolist() == [0.0, 0.2, 0.2]
+    with pytest.raises(ValueError, match=r"^low must be <= high, got low=1\.0, high=0\.0$"):
+        sa.clip([0.5], low=1.0, high=0.0)
+    with pytest.raises(ValueError, match=r"^factor must be finite, got factor=nan$"):
+        sa.scale([1.0], math.nan)
+
+
+def test_groups_give_one_column_per_parameter_group():
+    lr = sa.warmup_cosine(20, peak=1e-3, warmup_steps=4)
+    scales = sa.layer_decay(3, 0.65)
+    table = sa.groups(lr, scales)
+    assert table.shape == (20, 5)
+    assert np.array_equal(table[:, -1], lr)  # the head keeps the full rate
+    assert np.array_equal(table[:, 0], lr * 0.65**4)
+    with pytest.raises(ValueError, match=r"^out must have shape \(20, 5\)"):
+        sa.groups(lr, scales, out=np.empty((20, 4)))
+
+
+def test_layer_decay_matches_beit_convnext():
+    assert sa.layer_decay(4, 0.75).tolist() == [0.75 ** (4 + 1 - j) for j in range(6)]
+    with pytest.raises(ValueError, match=r"^decay must be in \(0, 1\], got decay=1\.5$"):
+        sa.layer_decay(4, 1.5)
+
+
+def test_envelope_over_any_schedule():
+    base = sa.inverse_sqrt(10, start=1.0, timescale=2.0)
+    got = sa.envelope(base, warmup_steps=4, cooldown_steps="20%")
+    factors = [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0]
+    np.testing.assert_allclose(got, base * factors, rtol=1e-15, atol=0)
+    assert got[0] == 0.0
+    assert got[-1] == 0.0
+    assert np.array_equal(base, sa.inverse_sqrt(10, start=1.0, timescale=2.0))  # input untouched
+    with pytest.raises(ValueError, match=r"^warmup_steps \+ cooldown_steps must be <= the length"):
+        sa.envelope(base, warmup_steps=6, cooldown_steps=5)
