@@ -196,6 +196,9 @@ def render(
         _kernels.fill(plan, buf, start, stop)
     else:
         fill_numpy(plan, buf, start, stop)
+    sink = _recorded.get()
+    if sink is not None:
+        sink.append(plan)
     return buf
 
 
@@ -216,6 +219,21 @@ def fill_numpy(plan: Plan, buf: NDArray[np.floating], start: int, stop: int) -> 
 
 
 T = TypeVar("T")
+
+
+#: The plans rendered inside `recording` (the spec tools read phase boundaries from them).
+_recorded: ContextVar[list[Plan] | None] = ContextVar("schedarray_recorded", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Plan]]:
+    """Collect, in a list, every plan that `render` writes inside the block."""
+    sink: list[Plan] = []
+    token = _recorded.set(sink)
+    try:
+        yield sink
+    finally:
+        _recorded.reset(token)
 
 
 @contextmanager
