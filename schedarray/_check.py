@@ -56,14 +56,15 @@ def duration(
     minimum: int = 0,
 ) -> int:
     """Resolve a duration (steps, ``"<x>ep"`` or ``"<x>%"``) to a whole number of steps."""
+    forms = "an int number of steps, '<x>ep' or '<x>%'" if total is not None else (
+        "an int number of steps or '<x>ep'")
     if not isinstance(value, str):
+        if isinstance(value, (bool, np.bool_, float, np.floating)):
+            raise TypeError(f"{name} must be {forms}, got {name}={value!r}")
         return integer(value, name, minimum=minimum)
     match = _DURATION.match(value)
     if match is None:
-        raise ValueError(
-            f"{name} must be an int number of steps, '<x>ep' or '<x>%', "
-            f"got {name}={value!r}"
-        )
+        raise ValueError(f"{name} must be {forms}, got {name}={value!r}")
     amount, unit = float(match.group(1)), match.group(2)
     if unit == "ep":
         if steps_per_epoch is None:

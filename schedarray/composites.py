@@ -134,10 +134,6 @@ def _decay(
         builder.blend(shape, n, peak, end, *shape_options, endpoint=endpoint)
 
 
-def _shape_name(value: Any, name: str, options: tuple[str, ...] | dict[str, Any]) -> str:
-    return check.choice(value, name, tuple(options))
-
-
 def _check_end(shape: str, end: float, name: str) -> None:
     if shape in _NO_END and end != 0.0:
         raise ValueError(f"end does not apply to {name}={shape!r}, got end={end}")
@@ -175,8 +171,8 @@ def warmup_decay(
     n = check.length(total_steps, steps_per_epoch)
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
-    warmup = _shape_name(warmup, "warmup", WARMUP_SHAPES)
-    decay = _shape_name(decay, "decay", DECAY_SHAPES)
+    warmup = check.choice(warmup, "warmup", WARMUP_SHAPES)
+    decay = check.choice(decay, "decay", DECAY_SHAPES)
     options = _options(decay, decay_options, "decay_options")
     _check_end(decay, end, "decay")
     builder = Builder()
@@ -295,9 +291,9 @@ def wsd(
             f"warmup_steps={w}, decay_steps={d}, total_steps={n}"
         )
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
-    warmup = _shape_name(warmup, "warmup", WARMUP_SHAPES)
-    stable = _shape_name(stable, "stable", ("constant", "inverse_sqrt"))
-    decay = _shape_name(decay, "decay", ("linear", "cosine", "one_minus_sqrt",
+    warmup = check.choice(warmup, "warmup", WARMUP_SHAPES)
+    stable = check.choice(stable, "stable", ("constant", "inverse_sqrt"))
+    decay = check.choice(decay, "decay", ("linear", "cosine", "one_minus_sqrt",
                                          "exponential", "polynomial"))
     options = _options(decay, decay_options, "decay_options")
     builder = Builder()

@@ -33,7 +33,7 @@ from numpy.typing import DTypeLike
 
 from . import _check as check
 from ._formulas import CYCLIC_MODES
-from ._plan import Builder, render
+from ._plan import Builder, Plan, render
 from ._types import Backend, Duration, FloatArray
 
 __all__ = [
@@ -79,19 +79,16 @@ def _shape(
     total_steps: Duration,
     start: float,
     end: float,
-    shape: tuple[float, ...],
+    options: tuple[float, ...],
     endpoint: bool,
     steps_per_epoch: int | None,
-    dtype: DTypeLike,
-    out: Any,
-    backend: Backend,
-) -> FloatArray:
+) -> Plan:
+    """The one-piece plan of a `start` -> `end` shape (see ``_formulas``)."""
     n = check.length(total_steps, steps_per_epoch)
-    plan = Builder().blend(
-        kind, n, check.real(start, "start"), check.real(end, "end"), *shape,
+    return Builder().blend(
+        kind, n, check.real(start, "start"), check.real(end, "end"), *options,
         endpoint=check.flag(endpoint, "endpoint"),
     ).plan()
-    return render(plan, dtype, out, backend)
 
 
 def linear(
@@ -116,8 +113,8 @@ def linear(
     >>> linear(4, start=0.0, end=1.0, endpoint=False)
     array([0.  , 0.25, 0.5 , 0.75])
     """
-    return _shape("linear", total_steps, start, end, (), endpoint,
-                  steps_per_epoch, dtype, out, backend)
+    plan = _shape("linear", total_steps, start, end, (), endpoint, steps_per_epoch)
+    return render(plan, dtype, out, backend)
 
 
 def cosine(
@@ -144,9 +141,9 @@ def cosine(
     >>> cosine(5, start=1.0)
     array([1.        , 0.85355339, 0.5       , 0.14644661, 0.        ])
     """
-    return _shape("cosine", total_steps, start, end,
-                  (check.positive(exponent, "exponent"),), endpoint,
-                  steps_per_epoch, dtype, out, backend)
+    plan = _shape("cosine", total_steps, start, end,
+                  (check.positive(exponent, "exponent"),), endpoint, steps_per_epoch)
+    return render(plan, dtype, out, backend)
 
 
 def polynomial(
@@ -170,9 +167,9 @@ def polynomial(
     >>> polynomial(5, start=1.0, power=2.0)
     array([1.    , 0.5625, 0.25  , 0.0625, 0.    ])
     """
-    return _shape("polynomial", total_steps, start, end,
-                  (check.positive(power, "power"),), endpoint,
-                  steps_per_epoch, dtype, out, backend)
+    plan = _shape("polynomial", total_steps, start, end,
+                  (check.positive(power, "power"),), endpoint, steps_per_epoch)
+    return render(plan, dtype, out, backend)
 
 
 def one_minus_sqrt(
@@ -195,8 +192,8 @@ def one_minus_sqrt(
     >>> one_minus_sqrt(5, start=1.0)
     array([1.        , 0.5       , 0.29289322, 0.1339746 , 0.        ])
     """
-    return _shape("one_minus_sqrt", total_steps, start, end, (), endpoint,
-                  steps_per_epoch, dtype, out, backend)
+    plan = _shape("one_minus_sqrt", total_steps, start, end, (), endpoint, steps_per_epoch)
+    return render(plan, dtype, out, backend)
 
 
 def tanh(
@@ -228,8 +225,8 @@ def tanh(
     lower, upper = check.real(lower, "lower"), check.real(upper, "upper")
     if not lower < upper:
         raise ValueError(f"lower must be < upper, got lower={lower}, upper={upper}")
-    return _shape("tanh", total_steps, start, end, (lower, upper), endpoint,
-                  steps_per_epoch, dtype, out, backend)
+    plan = _shape("tanh", total_steps, start, end, (lower, upper), endpoint, steps_per_epoch)
+    return render(plan, dtype, out, backend)
 
 
 def rex(
@@ -252,8 +249,8 @@ def rex(
     >>> rex(5, start=1.0)
     array([1.        , 0.85714286, 0.66666667, 0.4       , 0.        ])
     """
-    return _shape("rex", total_steps, start, end, (), endpoint,
-                  steps_per_epoch, dtype, out, backend)
+    plan = _shape("rex", total_steps, start, end, (), endpoint, steps_per_epoch)
+    return render(plan, dtype, out, backend)
 
 
 def exponential(

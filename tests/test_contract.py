@@ -90,9 +90,9 @@ def test_windows_equal_slices_of_the_whole(fn, kwargs):
 @pytest.mark.parametrize(("total", "exc", "message"), [
     (0, ValueError, r"^total_steps must be >= 1, got total_steps=0$"),
     (-5, ValueError, r"^total_steps must be >= 1, got total_steps=-5$"),
-    (10.0, TypeError, r"^total_steps must be an integer, got total_steps=10\.0$"),
-    (True, TypeError, r"^total_steps must be an integer, got total_steps=True$"),
-    ("ten", ValueError, r"^total_steps must be an int number of steps, '<x>ep' or '<x>%'"),
+    (10.0, TypeError, r"^total_steps must be an int number of steps or '<x>ep', got total_steps=10\.0$"),
+    (True, TypeError, r"^total_steps must be an int number of steps or '<x>ep', got total_steps=True$"),
+    ("ten", ValueError, r"^total_steps must be an int number of steps or '<x>ep', got total_steps='ten'$"),
     ("10%", ValueError, r"^total_steps cannot be a percentage of the total"),
     ("2ep", ValueError, r"^total_steps is given in epochs, so steps_per_epoch is required"),
 ])
