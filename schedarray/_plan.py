@@ -170,6 +170,11 @@ class Builder:
         return Plan(self.length, tuple(self.pieces), tuple(sorted(self.pins.items())))
 
 
+def evaluate(kind: str, x: float, *params: float) -> float:
+    """One value of formula `kind` at local coordinate `x` (for a value a composite hands on)."""
+    return float(FORMULAS[kind](np.array([x], dtype=np.float64), *params)[0])
+
+
 def render(
     plan: Plan, dtype: DTypeLike = np.float64, out: Any = None, backend: str = "auto"
 ) -> NDArray[np.floating]:

@@ -30,7 +30,6 @@ constant        hold the peak, no `end` (decay only)          --
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +37,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import _check as check
-from ._plan import Builder, render
+from ._plan import Builder, evaluate, render
 from ._types import Backend, Duration, FloatArray
 
 __all__ = [
@@ -309,7 +308,7 @@ def wsd(
             raise ValueError("stable='inverse_sqrt' needs a timescale, got timescale=None")
         tau = check.positive(timescale, "timescale")
         builder.add("inverse_sqrt", hold, (peak, tau), pins=((0, peak),))
-        top = peak / math.sqrt(1.0 + hold / tau)
+        top = evaluate("inverse_sqrt", hold, peak, tau)  # where the stable phase has got to
     _decay(builder, decay, d, top, end, options)
     return render(builder.plan(), dtype, out, backend)
 
