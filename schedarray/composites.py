@@ -117,8 +117,7 @@ def _warmup(builder: Builder, shape: str, n: int, start: float, peak: float) -> 
 
 
 def _decay(
-    builder: Builder, shape: str, n: int, peak: float, end: float,
-    shape_options: tuple[float, ...], *, endpoint: bool = True,
+    builder: Builder, shape: str, n: int, peak: float, end: float, shape_options: tuple[float, ...]
 ) -> None:
     """Append a decay of `n` steps from `peak` to `end` (exact at the last step)."""
     if shape == "constant":
@@ -128,9 +127,9 @@ def _decay(
     elif shape == "exponential":
         if n:
             _geometric_ok(peak, end, "decay")
-        builder.geometric(n, peak, end, endpoint=endpoint)
+        builder.geometric(n, peak, end)
     else:
-        builder.blend(shape, n, peak, end, *shape_options, endpoint=endpoint)
+        builder.blend(shape, n, peak, end, *shape_options)
 
 
 def _check_end(shape: str, end: float, name: str) -> None:
