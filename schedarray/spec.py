@@ -1,0 +1,685 @@
+r"""Specs: a schedule as plain data, for config files and the command line.
+
+A spec is a mapping with the schedule's ``name`` and its parameters, exactly
+as the function takes them::
+
+    {"name": "warmup_cosine", "total_steps": 1000, "peak": 1e-3, "warmup_steps": 100}
+
+``name`` is one of
+
+* a native schedule, any key of `schedarray.SCHEDULES`;
+* an operation on schedules: ``join`` (its ``parts`` are a list), ``scale``,
+  ``clip``, ``envelope`` or ``per_epoch`` (each takes ``values``);
+* a compat schedule, ``"compat.<module>.<function>"``, for example
+  ``"compat.convnext.cosine_scheduler"``.
+
+A parameter whose value is itself a spec (a mapping with a ``name``) is built
+first, so composites nest; an operation's ``values`` or ``parts`` may also be
+literal lists of numbers::
+
+    {"name": "join", "parts": [
+        {"name": "linear", "total_steps": 100, "start": 0.0, "end": 1e-3, "endpoint": False},
+        {"name": "cosine", "total_steps": 900, "start": 1e-3}]}
+
+Durations keep the library's grammar (``"5ep"``, ``"10%"``); ``dtype`` is a
+string (``"float32"``); ``out`` cannot be given. `from_spec` builds the array,
+`to_spec` gives back the spec of an array `from_spec` built, and `load_spec`
+reads a spec from a JSON or TOML file, or from one table of a larger config.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import importlib
+import inspect
+import json
+import math
+import numbers
+import os
+import pkgutil
+import weakref
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _check as check
+from ._plan import Plan, recording, window
+from ._types import FloatArray
+from .compose import clip, envelope, join, per_epoch, scale
+
+__all__ = ["Landmark", "SpecNode", "from_spec", "load_spec", "parse", "to_spec"]
+
+#: Operations on schedules by name: (function, the parameter that holds the input
+#: schedule(s), how a window of the result is computed).
+OPERATIONS: dict[str, tuple[Callable[..., Any], str, str]] = {
+    "join": (join, "parts", "concat"),
+    "scale": (scale, "values", "elementwise"),
+    "clip": (clip, "values", "elementwise"),
+    "per_epoch": (per_epoch, "values", "per_epoch"),
+    "envelope": (envelope, "values", "whole"),
+}
+
+
+class Landmark(NamedTuple):
+    """A phase of a schedule begins at `step`; `label` says what it is."""
+
+    step: int
+    label: str
+
+
+def _at(where: str, message: str) -> str:
+    return f"{where}: {message}" if where else message
+
+
+# ---------------------------------------------------------------------------- plain data
+
+
+def _plain(value: Any, where: str) -> Any:
+    """A deep copy of `value` as JSON-like data (dict, list, str, int, float, bool, None)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return np.dtype(value).name
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, Mapping):
+        result = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(_at(where, f"spec keys must be strings, got key {key!r}"))
+            result[key] = _plain(item, f"{where}.{key}" if where else key)
+        return result
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value.tolist())]
+    if isinstance(value, Sequence) and not isinstance(value, bytes):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(
+        _at(where, "spec values must be plain data (numbers, strings, bools, lists, "
+                   f"mappings), got {type(value).__name__} {value!r}")
+    )
+
+
+def _is_spec(value: Any) -> bool:
+    return isinstance(value, dict) and "name" in value
+
+
+# ---------------------------------------------------------------------------- names
+
+
+def _compat_names() -> list[str]:
+    """Every ``compat.<module>.<function>`` that can be imported now."""
+    from . import compat
+
+    names = []
+    for info in pkgutil.iter_modules(compat.__path__):
+        if info.name.startswith("_"):
+            continue
+        try:
+            module = importlib.import_module(f"{compat.__name__}.{info.name}")
+        except ImportError:
+            continue
+        names += [f"compat.{info.name}.{f}" for f in getattr(module, "__all__", ())]
+    return names
+
+
+def _unknown(name: str, where: str) -> ValueError:
+    from . import SCHEDULES
+
+    compat_names = _compat_names()
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "compat":
+        modules = sorted({c.split(".")[1] for c in compat_names})
+        if parts[1] not in modules:
+            return ValueError(_at(where, f"unknown schedule {name!r}; there is no compat module "
+                                         f"{parts[1]!r} (modules: {', '.join(modules)})"))
+        functions = [c for c in compat_names if c.split(".")[1] == parts[1]]
+        close = difflib.get_close_matches(name, functions, n=3, cutoff=0.7)
+        hint = (f"close matches: {', '.join(close)}" if close
+                else f"compat.{parts[1]} has: {', '.join(c.split('.')[2] for c in functions)}")
+        return ValueError(_at(where, f"unknown schedule {name!r}; {hint}"))
+    known = [*SCHEDULES, *OPERATIONS, *compat_names]
+    by_last = {k.rsplit(".", 1)[-1]: k for k in known if k.startswith("compat.")}
+    close = difflib.get_close_matches(name, known, n=5, cutoff=0.7)
+    close += [by_last[m] for m in difflib.get_close_matches(name.rsplit(".", 1)[-1], by_last,
+                                                            n=3, cutoff=0.75)]
+    close = list(dict.fromkeys(close))[:5]
+    if close:
+        hint = "close matches: " + ", ".join(close)
+    else:
+        hint = ("expected one of: " + ", ".join([*SCHEDULES, *OPERATIONS])
+                + ", or 'compat.<module>.<function>'")
+    return ValueError(_at(where, f"unknown schedule {name!r}; {hint}"))
+
+
+def resolve(name: Any, where: str = "") -> Callable[..., Any]:
+    """The function a spec ``name`` stands for.
+
+    Examples
+    --------
+    >>> resolve("warmup_cosine").__name__
+    'warmup_cosine'
+    >>> resolve("compat.convnext.cosine_scheduler").__module__
+    'schedarray.compat.convnext'
+    """
+    from . import SCHEDULES
+
+    if not isinstance(name, str):
+        raise TypeError(_at(where, f"name must be a str, got name={name!r}"))
+    if name in SCHEDULES:
+        return SCHEDULES[name]
+    if name in OPERATIONS:
+        return OPERATIONS[name][0]
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "compat" and all(p.isidentifier() for p in parts[1:]):
+        module_name = f"{__package__}.compat.{parts[1]}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+        else:
+            if parts[2] in getattr(module, "__all__", ()):
+                return getattr(module, parts[2])
+    raise _unknown(name, where)
+
+
+# ---------------------------------------------------------------------------- nodes
+
+
+def _array(value: Any, where: str) -> FloatArray:
+    """A literal list of numbers given where an operation takes a schedule."""
+    if not isinstance(value, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    ):
+        raise TypeError(_at(where, f"must be a spec or a list of numbers, got {value!r}"))
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(_at(where, f"must be finite, got {value!r}"))
+    return arr
+
+
+class SpecNode:
+    """A parsed, validated spec: its length, dtype and phases, and any window of it.
+
+    Built by `parse`. ``full()`` equals `from_spec`; ``values(a, b)`` equals
+    ``full()[a:b]`` bit for bit and, for native and compat schedules and the
+    operations other than ``envelope``, computes only those steps.
+    """
+
+    name: str
+    spec: dict[str, Any]
+    length: int
+    dtype: np.dtype[Any]
+    landmarks: tuple[Landmark, ...]
+    steps_per_epoch: int | None
+
+    def __init__(self, name: str, spec: dict[str, Any]) -> None:
+        self.name, self.spec = name, spec
+        self.steps_per_epoch = None
+        self.landmarks = ()
+
+    def full(self) -> FloatArray:
+        """The whole schedule."""
+        return self.values(0, self.length)
+
+    def values(self, start: int, stop: int) -> FloatArray:
+        """Steps ``[start, stop)`` of the schedule."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"SpecNode({self.name!r}, length={self.length})"
+
+
+class _Literal(SpecNode):
+    def __init__(self, values: FloatArray, spec: Any) -> None:
+        super().__init__("values", spec)
+        self._array = values
+        self.length, self.dtype = values.shape[0], values.dtype
+        runs = np.flatnonzero(values[1:] != values[:-1]) + 1
+        self.landmarks = tuple(Landmark(int(i), "constant") for i in [0, *runs.tolist()])
+
+    def full(self) -> FloatArray:
+        return self._array.copy()
+
+    def values(self, start: int, stop: int) -> FloatArray:
+        return self._array[start:stop].copy()
+
+
+def _spe(params: Mapping[str, Any]) -> int | None:
+    spe = params.get("steps_per_epoch")
+    return spe if isinstance(spe, int) and not isinstance(spe, bool) and spe > 0 else None
+
+
+def _phases(plan: Plan) -> tuple[Landmark, ...]:
+    return tuple(Landmark(p.offset, p.kind) for p in plan.pieces)
+
+
+class _Call(SpecNode):
+    """A native or compat schedule: ``fn(**params)``, windowed through `window`."""
+
+    def __init__(self, name: str, spec: dict[str, Any], fn: Callable[..., Any],
+                 params: dict[str, Any], where: str) -> None:
+        super().__init__(name, spec)
+        self._fn, self._params = fn, params
+        self._whole: FloatArray | None = None
+        self.steps_per_epoch = _spe(params)
+        with recording() as plans:
+            probe = _call(fn, params, where, start=0, stop=0)
+        if (len(plans) == 1 and isinstance(probe, np.ndarray) and probe.ndim == 1
+                and probe.shape[0] == 0):
+            self.length, self.dtype = plans[0].length, probe.dtype
+            self.landmarks = _phases(plans[0])
+            return
+        # Not a single rendered plan: compute it whole once and serve windows from it.
+        with recording() as plans:
+            whole = _call(fn, params, where)
+        _check_result(whole, name, where)
+        self._whole, self.length, self.dtype = whole, whole.shape[0], whole.dtype
+        mine = [p for p in plans if p.length == whole.shape[0]]
+        self.landmarks = _phases(mine[-1]) if mine else (Landmark(0, name),)
+
+    def full(self) -> FloatArray:
+        if self._whole is not None:
+            return self._whole.copy()
+        return _call(self._fn, self._params, "")
+
+    def values(self, start: int, stop: int) -> FloatArray:
+        if self._whole is not None:
+            return self._whole[start:stop].copy()
+        return _call(self._fn, self._params, "", start=start, stop=stop)
+
+
+def _call(fn: Callable[..., Any], params: dict[str, Any], where: str,
+          start: int | None = None, stop: int | None = None) -> Any:
+    kwargs = {k: (v.full() if isinstance(v, SpecNode) else v) for k, v in params.items()}
+    try:
+        if start is None or stop is None:
+            return fn(**kwargs)
+        return window(fn, start, stop, **kwargs)
+    except (TypeError, ValueError) as exc:
+        if not where:
+            raise
+        raise type(exc)(_at(where, str(exc))) from None
+
+
+def _check_result(values: Any, name: str, where: str) -> None:
+    if not (isinstance(values, np.ndarray) and values.ndim == 1
+            and values.dtype in check.FLOAT_DTYPES):
+        got = getattr(values, "shape", type(values).__name__)
+        raise TypeError(_at(where, f"{name} must give a 1-D float array for a spec, got {got}"))
+
+
+class _Operation(SpecNode):
+    """``join``, ``scale``, ``clip``, ``per_epoch`` or ``envelope`` over built inputs."""
+
+    def __init__(self, name: str, spec: dict[str, Any], params: dict[str, Any],
+                 where: str) -> None:
+        super().__init__(name, spec)
+        self._fn, self._key, self._mode = OPERATIONS[name]
+        self._params = params
+        inputs = params[self._key]
+        self._inputs: list[SpecNode] = inputs if isinstance(inputs, list) else [inputs]
+        others = {k: v for k, v in params.items() if k != self._key}
+        self._others = others
+        empty = [np.empty(0, n.dtype) for n in self._inputs]
+        self._whole: FloatArray | None = None
+        first = self._inputs[0]
+        if self._mode == "whole":
+            self._whole = self._apply([n.full() for n in self._inputs], where)
+            self.length, self.dtype = self._whole.shape[0], self._whole.dtype
+        else:
+            self.dtype = self._apply(empty, where).dtype
+            if self._mode == "concat":
+                self.length = sum(n.length for n in self._inputs)
+            elif self._mode == "per_epoch":
+                self.length = first.length * others["steps_per_epoch"]
+            else:
+                self.length = first.length
+        self.steps_per_epoch = _spe(others) or _common_spe(self._inputs)
+        self.landmarks = self._layout()
+
+    def _apply(self, arrays: list[FloatArray], where: str) -> FloatArray:
+        args = arrays if self._key == "parts" else []
+        kwargs = dict(self._others)
+        if self._key != "parts":
+            kwargs[self._key] = arrays[0]
+        try:
+            return self._fn(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            if not where:
+                raise
+            raise type(exc)(_at(where, str(exc))) from None
+
+    def _layout(self) -> tuple[Landmark, ...]:
+        if self._mode == "concat":
+            marks: list[Landmark] = []
+            at = 0
+            for i, node in enumerate(self._inputs):
+                for m in node.landmarks or (Landmark(0, node.name),):
+                    label = f"parts[{i}]" if m.step == 0 else ""
+                    marks.append(Landmark(at + m.step, f"{label} {m.label}".strip()))
+                at += node.length
+            return tuple(marks)
+        if self._mode == "per_epoch":
+            spe = self._others["steps_per_epoch"]
+            return tuple(Landmark(m.step * spe, m.label) for m in self._inputs[0].landmarks)
+        marks = list(self._inputs[0].landmarks)
+        if self.name == "envelope":
+            n, spe = self.length, self._others.get("steps_per_epoch")
+            w = check.within(self._others.get("warmup_steps", 0), "warmup_steps", n, spe)
+            c = check.within(self._others.get("cooldown_steps", 0), "cooldown_steps", n, spe)
+            marks += [Landmark(0, "envelope warmup")] if w else []
+            marks += [Landmark(w, "envelope end of warmup")] if 0 < w < n else []
+            marks += [Landmark(n - c, "envelope cooldown")] if c else []
+            marks.sort(key=lambda m: m.step)
+        return tuple(marks)
+
+    def full(self) -> FloatArray:
+        if self._whole is not None:
+            return self._whole.copy()
+        return self._apply([n.full() for n in self._inputs], "")
+
+    def values(self, start: int, stop: int) -> FloatArray:
+        if self._whole is not None:
+            return self._whole[start:stop].copy()
+        if self._mode == "elementwise":
+            return self._apply([self._inputs[0].values(start, stop)], "")
+        if self._mode == "per_epoch":
+            spe = self._others["steps_per_epoch"]
+            source = self._inputs[0]
+            e0, e1 = start // spe, -(-stop // spe)
+            per = source.values(e0, e1)
+            return per[np.arange(start, stop) // spe - e0]
+        buf = np.empty(stop - start, self.dtype)
+        at = 0
+        for node in self._inputs:
+            a, b = max(start, at), min(stop, at + node.length)
+            if a < b:
+                buf[a - start : b - start] = node.values(a - at, b - at)
+            at += node.length
+        return buf
+
+
+def _common_spe(nodes: list[SpecNode]) -> int | None:
+    known = {n.steps_per_epoch for n in nodes} - {None}
+    return known.pop() if len(known) == 1 else None
+
+
+def parse(spec: Mapping[str, Any], where: str = "") -> SpecNode:
+    """Validate `spec` and return its `SpecNode` (length, dtype, phases, windows).
+
+    Every check runs here, before any array of the schedule's length is
+    made (``envelope`` and compat functions that do not render a plan are
+    computed once, whole).
+
+    Examples
+    --------
+    >>> node = parse({"name": "warmup_cosine", "total_steps": 10, "peak": 1.0,
+    ...               "warmup_steps": 2})
+    >>> node.length, [tuple(m) for m in node.landmarks]
+    (10, [(0, 'linear'), (2, 'cosine')])
+    >>> node.values(2, 4)
+    array([1.        , 0.96984631])
+    """
+    if not isinstance(spec, Mapping):
+        raise TypeError(_at(where, f"a spec must be a mapping, got {type(spec).__name__}"))
+    data = _plain(spec, where)
+    if "name" not in data:
+        keys = ", ".join(repr(k) for k in data) or "none"
+        raise ValueError(_at(where, f"a spec needs a 'name' key, got keys {keys}"))
+    params = dict(data)
+    name = params.pop("name")
+    fn = resolve(name, where)
+    _check_parameters(fn, name, params, where)
+    built: dict[str, Any] = {}
+    for key, value in params.items():
+        inner = f"{where}.{key}" if where else key
+        built[key] = _build_value(value, inner, operand=name in OPERATIONS
+                                  and key == OPERATIONS[name][1])
+    if name in OPERATIONS:
+        return _Operation(name, data, built, where)
+    return _Call(name, data, fn, built, where)
+
+
+def _build_value(value: Any, where: str, *, operand: bool) -> Any:
+    if operand:
+        if isinstance(value, list) and value and all(isinstance(v, (dict, list)) for v in value):
+            return [_build_value(v, f"{where}[{i}]", operand=True) for i, v in enumerate(value)]
+        if _is_spec(value):
+            return parse(value, where)
+        return _Literal(_array(value, where), value)
+    if _is_spec(value):
+        return parse(value, where)
+    return value
+
+
+def _check_parameters(fn: Callable[..., Any], name: str, params: dict[str, Any],
+                      where: str) -> None:
+    signature = inspect.signature(fn)
+    accepted = [p for p in signature.parameters.values() if p.name != "out"]
+    valid = [p.name for p in accepted if p.kind is not p.VAR_KEYWORD]
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in accepted)
+    for key in params:
+        if key not in valid and not open_ended:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise TypeError(_at(where, f"{name} has no parameter {key!r}; {hint}"
+                                       f"valid: {', '.join(valid)}"))
+    for p in accepted:
+        if p.kind is p.VAR_POSITIONAL:
+            if p.name not in params:
+                raise TypeError(_at(where, f"{name} needs {p.name!r}, a list"))
+            if not isinstance(params[p.name], list) or not params[p.name]:
+                raise TypeError(_at(where, f"{name} needs {p.name!r} to be a non-empty list, "
+                                           f"got {p.name}={params[p.name]!r}"))
+        elif p.default is p.empty and p.kind is not p.VAR_KEYWORD and p.name not in params:
+            raise TypeError(_at(where, f"{name} needs parameter {p.name!r}"))
+
+
+# ---------------------------------------------------------------------------- public API
+
+#: id(array) -> (weak reference, checksum, spec) for the arrays from_spec returned.
+_BUILT: dict[int, tuple[weakref.ref[np.ndarray], int, dict[str, Any]]] = {}
+
+
+def _checksum(values: np.ndarray) -> int:
+    return zlib.crc32(np.ascontiguousarray(values).view(np.uint8))
+
+
+def _forget(key: int, ref: weakref.ref[np.ndarray]) -> None:
+    entry = _BUILT.get(key)
+    if entry is not None and entry[0] is ref:
+        del _BUILT[key]
+
+
+def from_spec(spec: Mapping[str, Any]) -> FloatArray:
+    """Build the schedule a spec describes.
+
+    ``from_spec({"name": f, **params})`` equals ``f(**params)`` exactly,
+    with nested specs built first (see the module docstring). Unknown names
+    list the close matches; unknown parameters name the valid ones.
+
+    Parameters
+    ----------
+    spec : mapping
+        ``{"name": <schedule>, <parameter>: <value>, ...}`` as plain data.
+
+    Returns
+    -------
+    ndarray
+        The schedule; `to_spec` gives the spec back.
+
+    Raises
+    ------
+    TypeError
+        `spec` is not plain data, a parameter is unknown or missing, or a
+        parameter has the wrong type.
+    ValueError
+        The name is unknown, or a parameter has a bad value.
+
+    Examples
+    --------
+    >>> from_spec({"name": "warmup_linear", "total_steps": 5, "peak": 1.0,
+    ...            "warmup_steps": 1})
+    array([0.        , 1.        , 0.66666667, 0.33333333, 0.        ])
+    >>> from_spec({"name": "join", "parts": [[0.5, 0.5], {"name": "linear",
+    ...            "total_steps": 2, "start": 1.0}]})
+    array([0.5, 0.5, 1. , 0. ])
+    """
+    node = parse(spec)
+    values = node.full()
+    key = id(values)
+    ref = weakref.ref(values, lambda r, key=key: _forget(key, r))
+    _BUILT[key] = (ref, _checksum(values), node.spec)
+    return values
+
+
+def to_spec(values: np.ndarray) -> dict[str, Any]:
+    """The spec `from_spec` built `values` from, as plain data.
+
+    Works on the very array `from_spec` returned, as long as its values are
+    unchanged; a copy, a slice or the result of arithmetic is a new array
+    that no spec describes.
+
+    Raises
+    ------
+    TypeError
+        `values` is not a NumPy array.
+    ValueError
+        `values` was not built by `from_spec`, or was changed since.
+
+    Examples
+    --------
+    >>> lr = from_spec({"name": "cosine", "total_steps": 3, "start": 1.0})
+    >>> to_spec(lr)
+    {'name': 'cosine', 'total_steps': 3, 'start': 1.0}
+    """
+    if not isinstance(values, np.ndarray):
+        raise TypeError(f"values must be a numpy array, got values={type(values).__name__}")
+    entry = _BUILT.get(id(values))
+    if entry is None or entry[0]() is not values:
+        raise ValueError(
+            "values was not built by from_spec (a copy, a slice or the result of arithmetic "
+            "is a new array); keep the spec to rebuild it"
+        )
+    if _checksum(values) != entry[1]:
+        raise ValueError("values was changed after from_spec built it; its spec no longer "
+                         "describes it")
+    return copy.deepcopy(entry[2])
+
+
+def load_spec(path: str | os.PathLike[str], table: str | None = None) -> dict[str, Any]:
+    r"""Read a spec from a ``.json`` or ``.toml`` file.
+
+    With `table`, a dotted key such as ``"tool.schedarray.lr"``, the spec is
+    that table of a larger config; without it the file itself is the spec.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    ValueError
+        The file is not valid JSON/TOML, or holds no spec where asked (the
+        message lists the tables that hold one).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.toml"
+    >>> _ = path.write_text('[tool.schedarray.lr]\nname = "cosine"\n'
+    ...                     'total_steps = 3\nstart = 1.0\n')
+    >>> load_spec(path, "tool.schedarray.lr")
+    {'name': 'cosine', 'total_steps': 3, 'start': 1.0}
+    """
+    text_path = os.fspath(path)
+    suffix = os.path.splitext(text_path)[1].lower()
+    if suffix not in (".json", ".toml"):
+        raise ValueError(f"a spec file must end in .json or .toml, got path={text_path!r}")
+    with open(text_path, "rb") as file:
+        raw = file.read()
+    try:
+        if suffix == ".json":
+            document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        else:
+            document = _toml().loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = "JSON" if suffix == ".json" else "TOML"
+        raise ValueError(f"{text_path} is not valid {kind}: {exc}") from None
+    found: Any = document
+    if table is not None:
+        if not isinstance(table, str) or not table:
+            raise TypeError(f"table must be a dotted key (str), got table={table!r}")
+        walked: list[str] = []
+        for key in table.split("."):
+            if not isinstance(found, dict) or key not in found:
+                keys = ", ".join(found) if isinstance(found, dict) else "none"
+                here = ".".join(walked) or "the top level"
+                raise ValueError(f"{text_path} has no table {table!r} ({here} has: {keys})")
+            found, walked = found[key], [*walked, key]
+    if not _is_spec(found):
+        where = f"table {table!r}" if table else "the top level"
+        candidates = ", ".join(_spec_tables(document)) or "none"
+        raise ValueError(f"{text_path} holds no spec (a table with a 'name') at {where}; "
+                         f"tables with one: {candidates}")
+    return dict(found)
+
+
+def _no_constant(token: str) -> float:
+    raise ValueError(f"{token} is not a finite number")
+
+
+def _spec_tables(document: Any, prefix: str = "") -> list[str]:
+    if not isinstance(document, dict):
+        return []
+    if _is_spec(document) and prefix:
+        return [prefix]
+    found: list[str] = []
+    for key, value in document.items():
+        found += _spec_tables(value, f"{prefix}.{key}" if prefix else key)
+    return found[:10]
+
+
+def _toml() -> Any:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise ImportError(
+                "reading TOML on Python 3.10 needs tomli: pip install tomli"
+            ) from None
+    return tomllib
+
+
+def describe(spec: Mapping[str, Any]) -> str:
+    """A one-line call that shows what a spec builds.
+
+    Examples
+    --------
+    >>> describe({"name": "cosine", "total_steps": 3, "start": 1.0})
+    'cosine(total_steps=3, start=1.0)'
+    """
+    data = dict(spec)
+    name = data.pop("name", "?")
+    args = ", ".join(f"{k}={_short(v)}" for k, v in data.items())
+    return f"{name}({args})"
+
+
+def _short(value: Any) -> str:
+    if _is_spec(value):
+        return describe(value)
+    if isinstance(value, list):
+        if len(value) > 6 and not any(isinstance(v, dict) for v in value):
+            return f"[{', '.join(map(_short, value[:3]))}, ... ({len(value)} values)]"
+        return f"[{', '.join(map(_short, value))}]"
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:g}" if float(f"{value:g}") == value else repr(value)
+    return repr(value)
