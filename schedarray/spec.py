@@ -34,7 +34,6 @@ import difflib
 import importlib
 import inspect
 import json
-import math
 import numbers
 import os
 import pkgutil
@@ -426,7 +425,7 @@ def parse(spec: Mapping[str, Any], where: str = "") -> SpecNode:
     >>> node.length, [tuple(m) for m in node.landmarks]
     (10, [(0, 'linear'), (2, 'cosine')])
     >>> node.values(2, 4)
-    array([1.        , 0.96984631])
+    array([1.        , 0.95048443])
     """
     if not isinstance(spec, Mapping):
         raise TypeError(_at(where, f"a spec must be a mapping, got {type(spec).__name__}"))
@@ -680,6 +679,4 @@ def _short(value: Any) -> str:
         if len(value) > 6 and not any(isinstance(v, dict) for v in value):
             return f"[{', '.join(map(_short, value[:3]))}, ... ({len(value)} values)]"
         return f"[{', '.join(map(_short, value))}]"
-    if isinstance(value, float) and math.isfinite(value):
-        return f"{value:g}" if float(f"{value:g}") == value else repr(value)
     return repr(value)
