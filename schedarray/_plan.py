@@ -26,9 +26,13 @@ from ._formulas import FORMULAS
 
 #: Elements computed per step of the NumPy path (fits in L2 with its scratch).
 CHUNK = 1 << 14
-#: ``backend="auto"`` switches to the Numba kernels at this many elements;
-#: ``None`` keeps every length on NumPy.
-AUTO_NUMBA_MIN: int | None = None
+#: ``backend="auto"`` uses the Numba kernels for schedules of at least this
+#: many steps (the whole schedule's length, not the window's, so a window
+#: always takes the path of the whole and equals its slice bit for bit);
+#: ``None`` keeps every length on NumPy. Chosen in ``benchmarks/``: from here
+#: on, Numba's one-time start-up (~0.4 s with a warm cache) is repaid within
+#: a few calls, and every shorter schedule never imports Numba.
+AUTO_NUMBA_MIN: int | None = 1 << 23
 
 _window: ContextVar[tuple[int, int] | None] = ContextVar("schedarray_window", default=None)
 
@@ -194,7 +198,7 @@ def render(
             )
     buf = check.prepare_out(stop - start, dtype, out)
     if backend == "numba" or (
-        backend == "auto" and AUTO_NUMBA_MIN is not None and stop - start >= AUTO_NUMBA_MIN
+        backend == "auto" and AUTO_NUMBA_MIN is not None and plan.length >= AUTO_NUMBA_MIN
     ):
         from . import _kernels
 

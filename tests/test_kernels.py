@@ -1,0 +1,397 @@
+"""The Numba kernels: every kind, against the NumPy path, windows, threads, operations.
+
+Tolerance between the backends (DESIGN.md): ``4 * eps * max|value|``
+absolute, with pins (landmarks) bit-equal. Within one backend a window is
+bit-identical to the same slice of the whole, whatever the thread split.
+Subprocess tests cover what needs a fresh interpreter: lazy import, no
+writable cache, fork after a threaded call, ``NUMBA_DISABLE_JIT=1`` and
+``NUMBA_NUM_THREADS=1``.
+"""
+
+import hashlib
+import inspect
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import schedarray as sa
+from schedarray import _kernels, _plan
+from schedarray._formulas import FORMULAS
+from schedarray._plan import Builder, Plan, fill_numpy
+from tests.test_contract import SAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
+DTYPES = [np.float64, np.float32]
+
+
+def numba_fill(plan: Plan, dtype=np.float64, start=0, stop=None, threads=None):
+    stop = plan.length if stop is None else stop
+    buf = np.full(stop - start, np.nan, dtype=dtype)
+    _kernels.fill(plan, buf, start, stop, threads=threads)
+    return buf
+
+
+def numpy_fill(plan: Plan, dtype=np.float64, start=0, stop=None):
+    stop = plan.length if stop is None else stop
+    buf = np.full(stop - start, np.nan, dtype=dtype)
+    fill_numpy(plan, buf, start, stop)
+    return buf
+
+
+def assert_backends_agree(plan: Plan, dtype=np.float64):
+    got, want = numba_fill(plan, dtype), numpy_fill(plan, dtype)
+    assert np.all(np.isfinite(got))
+    eps = np.finfo(dtype).eps
+    bound = 4 * eps * np.max(np.abs(want.astype(np.float64)))
+    err = np.max(np.abs(got.astype(np.float64) - want.astype(np.float64)))
+    assert err <= bound, (err / (eps * np.max(np.abs(want))), plan.pieces[0].kind)
+    for i, value in plan.pins:
+        assert got[i] == dtype(value)
+
+
+def run(code: str, env: dict | None = None, timeout: float = 120.0) -> str:
+    """Run `code` in a fresh interpreter at the repository root; return its stdout."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    full_env["PYTHONPATH"] = str(ROOT)
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+        env=full_env, cwd=ROOT, timeout=timeout, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+# One plan per kind, several shapes each: forward and backward coordinates,
+# fractional offsets, the special exponents, growth and decay.
+KIND_PLANS = {
+    "constant": [Builder().constant(3000, 0.25).plan()],
+    "linear": [
+        Builder().blend("linear", 3000, 1e-3, 1e-5).plan(),
+        Builder().blend("linear", 3000, 0.0, 2.0, endpoint=False).plan(),
+        Builder().blend("linear", 3000, 1.0, -1.0, reverse=True).plan(),
+    ],
+    "cosine": [
+        Builder().blend("cosine", 5000, 1e-3, 0.0, 1.0).plan(),
+        Builder().blend("cosine", 5000, 0.996, 1.0, 1.0).plan(),
+        Builder().blend("cosine", 3001, 2.0, 0.5, 1.7, endpoint=False).plan(),
+        Builder().blend("cosine", 3000, 1.0, 0.1, 1.0, reverse=True).plan(),
+        Builder().add("cosine", 3000, (1.0, 0.0, 2999.0, 1.0), x0=0.5).plan(),
+        Builder().add("cosine", 3000, (1.0, 0.0, 2999.0, 1.0), x0=2999.0,
+                      direction=-1.0).plan(),
+    ],
+    "polynomial": [
+        Builder().blend("polynomial", 3000, 1.0, 0.0, power).plan()
+        for power in (1.0, 2.0, 0.5, 3.0)
+    ],
+    "one_minus_sqrt": [
+        Builder().blend("one_minus_sqrt", 3000, 1.0, 0.0).plan(),
+        Builder().blend("one_minus_sqrt", 3000, 1.0, 0.0, endpoint=False, reverse=True).plan(),
+    ],
+    "tanh": [Builder().blend("tanh", 3000, 1.0, 0.01, -7.0, 3.0).plan()],
+    "rex": [Builder().blend("rex", 3000, 1.0, 0.0).plan()],
+    "exponential": [
+        Builder().exponential(4000, 1.0, 0.9, 7.0, False).plan(),
+        Builder().exponential(4000, 0.1, 0.5, 100.0, True).plan(),
+        Builder().exponential(4000, 2.0, 1.0001, 1.0, False, x0=3.5).plan(),
+    ],
+    "geometric": [
+        Builder().geometric(4000, 1.0, 1e-4).plan(),
+        Builder().geometric(4000, -1e-6, -1.0, endpoint=False).plan(),
+    ],
+    "inverse_sqrt": [
+        Builder().add("inverse_sqrt", 3000, (1.0, 10.0), pins=((0, 1.0),)).plan(),
+        Builder().add("inverse_sqrt", 3000, (0.5, 1000.0), x0=7.0).plan(),
+    ],
+    "cyclic": [
+        Builder().add("cyclic", 3000, (0.1, 1.0, 300.0, 500.0, float(mode), 0.999)).plan()
+        for mode in range(3)
+    ],
+}
+
+
+def test_every_kind_has_a_kernel_with_the_formula_parameters():
+    assert set(FORMULAS) <= set(_kernels.KERNELS)
+    for kind, formula in FORMULAS.items():
+        want = list(inspect.signature(formula).parameters)[1:]
+        got = list(inspect.signature(_kernels.KERNELS[kind].py_func).parameters)
+        assert got[:4] == ["out", "j0", "x0", "direction"]
+        assert got[4:] == want, kind
+
+
+def test_every_kind_is_tested_here():
+    assert set(KIND_PLANS) == set(FORMULAS)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "plan", [pytest.param(p, id=f"{k}{i}") for k, ps in KIND_PLANS.items() for i, p in
+             enumerate(ps)]
+)
+def test_kernel_equals_numpy_path(plan, dtype):
+    assert_backends_agree(plan, dtype)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_public_schedule_agrees_across_backends(name, dtype):
+    fn, kwargs = getattr(sa, name), SAMPLES[name]
+    got = fn(2000, backend="numba", dtype=dtype, **kwargs)
+    want = fn(2000, backend="numpy", dtype=dtype, **kwargs)
+    eps = np.finfo(dtype).eps
+    assert np.max(np.abs(got - want)) <= 4 * eps * np.max(np.abs(want))
+    assert got[0] == want[0]
+    assert got[-1] == want[-1]
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_numba_float32_is_rounded_float64(name):
+    fn, kwargs = getattr(sa, name), SAMPLES[name]
+    x64 = fn(3001, backend="numba", **kwargs)
+    x32 = fn(3001, backend="numba", dtype=np.float32, **kwargs)
+    assert np.array_equal(x32, x64.astype(np.float32))
+
+
+def test_cosine_against_an_extended_precision_closed_form():
+    # Angle addition is accurate against the closed form itself, not just
+    # against NumPy: compare with the cosine evaluated in long double.
+    n, w, peak = 200_003, 1_000, 1e-3
+    got = sa.warmup_cosine(n, peak=peak, warmup_steps=w, backend="numba")
+    i = np.arange(w, n, dtype=np.longdouble)
+    pi = np.longdouble("3.14159265358979323846264338327950288")
+    ref = peak * (1 + np.cos(pi * (i - w) / (n - 1 - w))) / 2
+    err = np.max(np.abs(got[w:] - ref))
+    assert err <= 4 * np.finfo(np.float64).eps * peak
+    assert got[w] == peak
+    assert got[-1] == 0.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", sorted(KIND_PLANS))
+def test_windows_and_thread_splits_equal_the_whole_bitwise(kind, dtype):
+    for plan in KIND_PLANS[kind]:
+        whole = numba_fill(plan, dtype, threads=1)
+        n = plan.length
+        for start, stop in [(0, n), (1, n - 1), (511, 513), (512, 1024), (7, 8), (n - 1, n),
+                            (n // 3, 2 * n // 3), (5, 5)]:
+            for threads in (1, 2, 3):
+                got = numba_fill(plan, dtype, start, stop, threads=threads)
+                assert np.array_equal(got, whole[start:stop]), (start, stop, threads)
+
+
+@settings(max_examples=40)
+@given(
+    n=st.integers(1, 4000),
+    w=st.floats(0, 1),
+    peak=st.floats(1e-8, 10.0),
+    end=st.floats(0, 1),
+    data=st.data(),
+)
+def test_property_warmup_cosine_windows_and_backends(n, w, peak, end, data):
+    w = int(w * n)
+    kwargs = {"peak": peak, "warmup_steps": w, "end": end * peak}
+    whole = sa.warmup_cosine(n, backend="numba", **kwargs)
+    ref = sa.warmup_cosine(n, backend="numpy", **kwargs)
+    assert np.max(np.abs(whole - ref)) <= 4 * np.finfo(float).eps * peak
+    if w < n:
+        assert whole[w] == peak
+    a = data.draw(st.integers(0, n))
+    b = data.draw(st.integers(a, n))
+    part = sa.window(sa.warmup_cosine, a, b, n, backend="numba", **kwargs)
+    assert np.array_equal(part, whole[a:b])
+
+
+@settings(max_examples=30)
+@given(
+    start=st.floats(1e-6, 10.0),
+    rate=st.floats(0.05, 0.9999),
+    period=st.integers(1, 500),
+    staircase=st.booleans(),
+)
+def test_property_exponential_backends(start, rate, period, staircase):
+    kwargs = {"start": start, "rate": rate, "transition_steps": period, "staircase": staircase}
+    got = sa.exponential(3000, backend="numba", **kwargs)
+    want = sa.exponential(3000, backend="numpy", **kwargs)
+    assert np.max(np.abs(got - want)) <= 4 * np.finfo(float).eps * start
+    assert got[0] == start
+
+
+def test_out_memmap_and_slices(tmp_path):
+    plan = KIND_PLANS["cosine"][0]
+    whole = numba_fill(plan)
+    mm = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float64,
+                                   shape=(plan.length + 10,))
+    _kernels.fill(plan, mm[5 : 5 + plan.length], 0, plan.length, threads=2)
+    mm.flush()
+    del mm
+    assert np.array_equal(np.load(tmp_path / "x.npy")[5:-5], whole)
+    strided = np.zeros(2 * plan.length)
+    _kernels.fill(plan, strided[::2], 0, plan.length)
+    assert np.array_equal(strided[::2], whole)
+
+
+def test_auto_uses_the_schedule_length_so_windows_match(monkeypatch):
+    calls = []
+    real = _kernels.fill
+    monkeypatch.setattr(_kernels, "fill", lambda *a, **k: calls.append(a[2:4]) or real(*a, **k))
+    monkeypatch.setattr(_plan, "AUTO_NUMBA_MIN", 5000)
+    kwargs = {"peak": 1.0, "warmup_steps": 100}
+    whole = sa.warmup_cosine(6000, **kwargs)
+    part = sa.window(sa.warmup_cosine, 2999, 3002, 6000, **kwargs)
+    assert calls == [(0, 6000), (2999, 3002)]
+    assert np.array_equal(part, whole[2999:3002])
+    sa.warmup_cosine(4999, **kwargs)
+    sa.warmup_cosine(6000, backend="numpy", **kwargs)
+    assert len(calls) == 2
+
+
+def test_concurrent_python_threads():
+    plan = Builder().blend("cosine", 600_000, 1.0, 0.0, 1.0).plan()
+    want = numba_fill(plan, threads=1)
+    results = [None] * 4
+
+    def work(k):
+        results[k] = numba_fill(plan, threads=2)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(r, want) for r in results)
+
+
+def test_thread_count():
+    assert _kernels.thread_count(10) == 1
+    assert 1 <= _kernels.thread_count(10**9) <= max(1, len(os.sched_getaffinity(0)))
+
+
+def test_fastmath_is_off():
+    for kernel in _kernels.KERNELS.values():
+        assert not kernel.targetoptions.get("fastmath", False)
+        assert kernel.targetoptions.get("nogil")
+
+
+def test_missing_kernel_falls_back_to_the_formula(monkeypatch):
+    plan = KIND_PLANS["rex"][0]
+    monkeypatch.delitem(_kernels.KERNELS, "rex")
+    assert np.array_equal(numba_fill(plan), numpy_fill(plan))
+
+
+# ---------------------------------------------------------------- subprocesses
+
+DIGEST = """
+import hashlib, numpy as np, schedarray as sa
+parts = [
+    sa.warmup_cosine(300_001, peak=1e-3, warmup_steps=3_000, end=1e-6, backend="numba"),
+    sa.exponential(300_001, start=1.0, rate=0.5, transition_steps=10_000, backend="numba"),
+    sa.wsd(300_001, peak=1.0, warmup_steps=100, decay_steps="20%", decay="one_minus_sqrt",
+           backend="numba", dtype=np.float32),
+]
+print(hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest())
+"""
+
+
+def test_results_identical_across_threads_layers_and_disabled_jit():
+    digests = {
+        "default": run(DIGEST),
+        "one thread": run(DIGEST, {"NUMBA_NUM_THREADS": "1"}),
+        "workqueue": run(DIGEST, {"NUMBA_THREADING_LAYER": "workqueue"}),
+    }
+    assert len(set(digests.values())) == 1, digests
+
+
+def test_disabled_jit_runs_the_kernels_as_python():
+    # NUMBA_DISABLE_JIT=1 runs the kernel source as plain Python: the same
+    # arithmetic, so the same bits as the compiled kernels.
+    code = """
+    import hashlib, numpy as np, schedarray as sa
+    from schedarray import _kernels
+    assert not hasattr(_kernels.cosine, "py_func")
+    parts = [getattr(sa, name)(700, backend="numba", **kwargs) for name, kwargs in SAMPLES]
+    print(hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest())
+    """.replace("SAMPLES", repr(sorted(SAMPLES.items())))
+    digest = run(code, {"NUMBA_DISABLE_JIT": "1"}).strip()
+    parts = [getattr(sa, name)(700, backend="numba", **kwargs)
+             for name, kwargs in sorted(SAMPLES.items())]
+    assert digest == hashlib.sha256(b"".join(p.tobytes() for p in parts)).hexdigest()
+
+
+def test_short_schedules_never_import_numba():
+    run("""
+    import sys, schedarray
+    x = schedarray.warmup_cosine(1000, peak=1e-3, warmup_steps=100)
+    y = schedarray.window(schedarray.cosine, 0, 10, 10**6, start=1.0)
+    assert len(x) == 1000 and "numba" not in sys.modules, sorted(sys.modules)
+    """)
+
+
+def test_no_writable_cache_directory_falls_back(tmp_path):
+    # A copy of the package whose __pycache__ cannot be created, HOME and the
+    # XDG cache under a regular file: numba has no cache locator at all.
+    import shutil
+
+    pkg = tmp_path / "schedarray"
+    shutil.copytree(ROOT / "schedarray", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    for d in [pkg, *[p for p in pkg.rglob("*") if p.is_dir()]]:
+        (d / "__pycache__").write_text("not a directory")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    env = {"PYTHONPATH": str(tmp_path), "HOME": str(blocker / "home"),
+           "XDG_CACHE_HOME": str(blocker / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
+    code = """
+    import numpy as np, schedarray as sa
+    from schedarray import _kernels
+    assert _kernels.__file__.startswith(ROOT)
+    assert type(_kernels.cosine._cache).__name__ == "NullCache"
+    x = sa.warmup_cosine(10_000, peak=1.0, warmup_steps=10, backend="numba")
+    assert x[10] == 1.0 and x[-1] == 0.0
+    """.replace("ROOT", repr(str(tmp_path)))
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    full_env.update(env)
+    proc = subprocess.run([sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
+                          capture_output=True, text=True, env=full_env, cwd=tmp_path,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_after_a_threaded_call():
+    # The DataLoader-worker pattern: the parent computes with several threads,
+    # then forks; children index the array and compute schedules themselves.
+    run("""
+    import multiprocessing as mp
+    import numpy as np, schedarray as sa
+    from schedarray import _kernels
+
+    def child(q):
+        x = sa.warmup_cosine(2_000_000, peak=1.0, warmup_steps=1000, backend="numba")
+        q.put(float(x[12345]))
+
+    parent = sa.warmup_cosine(2_000_000, peak=1.0, warmup_steps=1000, backend="numba")
+    assert _kernels.thread_count(len(parent)) >= 1
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=child, args=(q,)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    values = [q.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0, p.exitcode
+    assert values == [float(parent[12345])] * 2
+    """, timeout=180)
+
+
+def test_fresh_process_equals_this_one():
+    namespace: dict = {}
+    exec(compile(DIGEST.replace("print(", "result = ("), "<digest>", "exec"), namespace)
+    assert run(DIGEST).strip() == namespace["result"]
