@@ -46,6 +46,7 @@ from .primitives import (
     step,
     tanh,
 )
+from .stream import write_npy
 
 __version__ = "0.1.0"
 
@@ -90,5 +91,6 @@ __all__ = [
     "warmup_decay",
     "warmup_linear",
     "window",
+    "write_npy",
     "wsd",
 ]
