@@ -243,6 +243,8 @@ def plot(
     ax.set_ylabel(ylabel)
     if log_y:
         ax.set_yscale("log")
+    else:
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(-2, 4), useMathText=True)
     ax.margins(x=0.01)
     ax.grid(True, alpha=0.25, linewidth=0.6)
     for side in ("top", "right"):
