@@ -26,6 +26,8 @@ exponential     start, rate, period, staircase         start * rate^(x / period)
                                                        floored exponent if staircase
 geometric       start, end, span                       start * (end / start)^p, kept in range
 inverse_sqrt    start, timescale                       start / sqrt(1 + x / timescale)
+inverse_time    start, rate, period, staircase         start / (1 + rate x / period),
+                                                       x / period floored if staircase
 cyclic          low, high, up, down, mode, gamma       triangle wave, see `cyclic`
 =============== ====================================== ==============================
 """
@@ -139,6 +141,18 @@ def inverse_sqrt(x: Floats, start: float, timescale: float) -> Floats:
     return np.divide(start, x, out=x)
 
 
+def inverse_time(
+    x: Floats, start: float, rate: float, period: float, staircase: float
+) -> Floats:
+    """Keras's ``InverseTimeDecay``: ``start / (1 + rate * p)``, ``p = x / period``."""
+    x /= period
+    if staircase:
+        np.floor(x, out=x)
+    x *= rate
+    x += 1.0
+    return np.divide(start, x, out=x)
+
+
 def cyclic(
     x: Floats, low: float, high: float, up: float, down: float, mode: float, gamma: float
 ) -> Floats:
@@ -172,4 +186,5 @@ FORMULAS: dict[str, Callable[..., Floats]] = {
     "geometric": geometric,
     "inverse_sqrt": inverse_sqrt,
     "cyclic": cyclic,
+    "inverse_time": inverse_time,
 }
