@@ -35,6 +35,7 @@ import numpy as np
 from . import __version__
 from .plot import scan
 from .spec import SpecNode, describe, load_spec, parse
+from .stream import write_npy
 
 __all__ = ["EXAMPLE", "main"]
 
@@ -270,8 +271,8 @@ def _show(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- writing files
 
 
-def _write_atomic(path: str, write: Callable[[IO[bytes]], None], *, force: bool) -> None:
-    """Write through a temporary file in the same directory, then rename it into place."""
+def _check_target(path: str, *, force: bool) -> tuple[str, str]:
+    """The absolute path and directory of an output that may be written."""
     target = os.path.abspath(path)
     directory = os.path.dirname(target)
     if os.path.isdir(target):
@@ -280,6 +281,12 @@ def _write_atomic(path: str, write: Callable[[IO[bytes]], None], *, force: bool)
         raise Failure(f"{path} exists; pass --force to overwrite it")
     if not os.path.isdir(directory):
         raise Failure(f"cannot write {path}: no directory {directory}")
+    return target, directory
+
+
+def _write_atomic(path: str, write: Callable[[IO[bytes]], None], *, force: bool) -> None:
+    """Write through a temporary file in the same directory, then rename it into place."""
+    target, directory = _check_target(path, force=force)
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
                                          dir=directory)
@@ -379,6 +386,15 @@ def _export(args: argparse.Namespace) -> int:
         raise Failure(f"--chunk-steps must be >= 1, got --chunk-steps={args.chunk_steps}")
     enabled = args.progress if args.progress is not None else (
         sys.stderr.isatty() and node.length > 4 * args.chunk_steps)
+    if fmt == "npy" and node.call is not None:
+        # One schedule function: the library's streaming .npy writer does it all.
+        _check_target(args.output, force=args.force)
+        fn, kwargs = node.call
+        kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
+        write_npy(args.output, fn, dtype=node.dtype, chunk_steps=args.chunk_steps,
+                  progress=args.progress, **kwargs)
+        _say(f"wrote {node.length} values ({node.dtype.name}) to {args.output}")
+        return 0
     progress = _Progress(node.length, enabled, f"export {os.path.basename(args.output)}")
     _write_atomic(args.output, _writer(fmt, spec, node, args.chunk_steps, progress),
                   force=args.force)
@@ -565,20 +581,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["show", '{"name": "linear", "total_steps": 3, "start": 1.0}', "--width", "40",
-    ...       "--height", "2", "--ascii"])
-    linear(total_steps=3, start=1.0)
-      length  3 steps
-      start   1            step 0
-      max     1            step 0
-      min     0            step 2
-      end     0            step 2
-    phases
-      0-2  linear: 1 -> 0
-    1 |'''''''''''''''''''''''''''''''''''
-    0 |                            ...........
-      +------------------------------------
-       0                                  2
+    >>> spec = '{"name": "linear", "total_steps": 3, "start": 1.0}'
+    >>> main(["compare", spec, spec])
+    a: linear(total_steps=3, start=1.0)  (3 steps)
+    b: linear(total_steps=3, start=1.0)  (3 steps)
+    max abs difference  0
+    max rel difference  0
+    no step differs by more than atol=0 + rtol=1e-12 * max(|a|, |b|)
     0
     """
     parser = _parser()

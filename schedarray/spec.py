@@ -218,11 +218,15 @@ class SpecNode:
     dtype: np.dtype[Any]
     landmarks: tuple[Landmark, ...]
     steps_per_epoch: int | None
+    #: ``(function, keyword arguments)`` when the node is one schedule call that
+    #: `schedarray.window` can compute piecewise, else None.
+    call: tuple[Callable[..., Any], dict[str, Any]] | None
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         self.name, self.spec = name, spec
         self.steps_per_epoch = None
         self.landmarks = ()
+        self.call = None
 
     def full(self) -> FloatArray:
         """The whole schedule."""
@@ -275,6 +279,7 @@ class _Call(SpecNode):
                 and probe.shape[0] == 0):
             self.length, self.dtype = plans[0].length, probe.dtype
             self.landmarks = _phases(plans[0])
+            self.call = (fn, dict(params))
             return
         # Not a single rendered plan: compute it whole once and serve windows from it.
         with recording() as plans:
