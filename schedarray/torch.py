@@ -1,0 +1,541 @@
+r"""PyTorch adapter: `ArrayScheduler`, a real ``LRScheduler`` driven by precomputed arrays.
+
+``ArrayScheduler(optimizer, lr)`` does what the hand-written loop does —
+``group["lr"] = lr[step]`` — as a ``torch.optim.lr_scheduler.LRScheduler``, so
+the Hugging Face ``Trainer(optimizers=(opt, sched))``, Lightning
+(``"interval": "step"``) and Accelerate take it unchanged. After construction
+the optimizer holds update 0's values and ``last_epoch == 0``; after ``k``
+calls to `~ArrayScheduler.step` it holds update ``k``'s values and
+``last_epoch == k``. Call ``step()`` once per optimizer update (after
+``optimizer.step()``), not per micro-batch of gradient accumulation.
+
+What the values may be
+----------------------
+* a 1-D array of ``N`` values: the learning rate of every parameter group,
+  multiplied by the group's ``lr_scale`` when it has one (the
+  timm/ConvNeXt/MAE layer-decay convention), so ``lr = values[k] * lr_scale``;
+* a 2-D array of shape ``(N, len(optimizer.param_groups))``: column ``j`` is
+  group ``j``'s learning rate, used as is (``lr_scale`` is not applied);
+* a mapping from a param-group key to such an array, to schedule other
+  hyperparameters too: ``{"lr": lr, "weight_decay": wd, "momentum": m}``.
+  ``"betas"`` sets the first element (Adam's β1) and keeps the second. A 1-D
+  ``"weight_decay"`` skips the groups built with ``weight_decay == 0`` (the
+  no-decay groups of timm's ``param_groups_weight_decay`` and ConvNeXt), as
+  ConvNeXt's loop does; give a 2-D array to schedule every group yourself.
+
+The arrays are not copied (a 10⁹-step float64 schedule stays the 8 GB the
+caller already has): do not modify them while the scheduler is in use.
+Values are read as Python floats, so a float64 array reaches the optimizer
+exactly. A non-finite value raises `ValueError` at the step that would use it.
+
+Tensor learning rates (``lr=torch.tensor(0.01)``, the ``torch.compile``
+recipe) are updated in place with ``fill_``, never replaced, so a compiled
+optimizer step is not recompiled when the value changes.
+
+Checkpoints
+-----------
+`~ArrayScheduler.state_dict` holds plain Python values only — the step, the
+length, the scheduled keys and a fingerprint of the values — never the array,
+so it is about 200 bytes for any length and loads with
+``torch.load(weights_only=True)``. The fingerprint is
+``"sha256:" + sha256(values as little-endian float64, plus the keys and
+shapes)``; it is computed the first time it is needed (the first
+``state_dict()``), in chunks, and cached. That costs about 0.7 s per 10⁹
+bytes hashed (≈ 6 s once for a 10⁹-step float64 schedule, measured on a
+2-core VM); pass ``fingerprint=`` to skip it, e.g. a hash of the spec the
+schedule was built from.
+
+`~ArrayScheduler.load_state_dict` writes the restored step's values into the
+optimizer at once (the order relative to ``optimizer.load_state_dict`` does
+not matter) and refuses a checkpoint made with a different schedule — a
+`ValueError` naming both fingerprints and lengths — unless ``strict=False``
+(on the call, or as the constructor default for frameworks that call
+``load_state_dict(state)`` themselves).
+
+Past the end
+------------
+Stepping to update ``N`` of an ``N``-step schedule raises
+`ScheduleExhaustedError` (an `IndexError`) naming the length and the step,
+and changes nothing. ``on_exhausted="hold"`` keeps the last values instead.
+
+Examples
+--------
+>>> import torch
+>>> import schedarray as sa
+>>> from schedarray.torch import ArrayScheduler
+>>> model = torch.nn.Linear(2, 1)
+>>> opt = torch.optim.SGD(model.parameters(), lr=1.0)
+>>> sched = ArrayScheduler(opt, sa.linear(4, start=0.4, end=0.1))
+>>> for _ in range(3):
+...     print(round(opt.param_groups[0]["lr"], 12))
+...     opt.step()
+...     sched.step()
+0.4
+0.3
+0.2
+>>> sched.last_epoch, sched.get_last_lr()
+(3, [0.1])
+>>> sched.state_dict()["step"]
+3
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+try:
+    import torch
+    from torch.optim import Optimizer
+    from torch.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "schedarray.torch needs PyTorch, which is not installed: "
+        "pip install 'schedarray[torch]'"
+    ) from exc
+
+from . import _check as check
+
+__all__ = ["ArrayScheduler", "ScheduleExhaustedError", "fingerprint"]
+
+_Tensor = torch.Tensor
+#: The version tag stored in every state dict.
+FORMAT = "schedarray.ArrayScheduler/1"
+#: Elements hashed per chunk (bounds the temporary of a float32 -> float64 cast).
+_HASH_CHUNK = 1 << 20
+_ON_EXHAUSTED = ("raise", "hold")
+
+
+class ScheduleExhaustedError(IndexError):
+    """Raised when a scheduler is stepped past the last value of its arrays."""
+
+
+def _as_values(values: Any, name: str) -> np.ndarray:
+    """A 1-D or 2-D float32/float64 array view of `values` (ints become float64)."""
+    if isinstance(values, (str, bytes)) or isinstance(values, Mapping):
+        raise TypeError(f"{name} must be an array of numbers, got {name}={values!r}")
+    if isinstance(values, _Tensor):
+        values = values.detach().cpu().numpy()
+    arr = np.asarray(values)
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
+    if arr.dtype not in check.FLOAT_DTYPES:
+        arr = arr.astype(np.float64)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D or 2-D, got {name}.shape={arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one step, got {name}.shape={arr.shape}")
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
+def fingerprint(values: Any) -> str:
+    """The fingerprint `ArrayScheduler` stores in its state dict.
+
+    ``"sha256:"`` followed by the hex SHA-256 of a header (each key and
+    shape) and of the values as little-endian float64, row by row. It
+    depends on the numbers only: a float64 array and the same numbers
+    handed over as a list give the same fingerprint, a float32 array gives
+    its own.
+
+    Parameters
+    ----------
+    values : array_like or mapping of str to array_like
+        What `ArrayScheduler` accepts.
+
+    Returns
+    -------
+    str
+        ``"sha256:<64 hex digits>"``.
+
+    Examples
+    --------
+    >>> fingerprint([0.5, 0.25]) == fingerprint({"lr": np.array([0.5, 0.25])})
+    True
+    >>> fingerprint([0.5, 0.25])[:15]
+    'sha256:adf0e076'
+    """
+    columns = _columns(values)
+    digest = hashlib.sha256()
+    digest.update(FORMAT.encode())
+    for key, arr in columns.items():
+        digest.update(f"|{key}:{'x'.join(map(str, arr.shape))}|".encode())
+        for c0 in range(0, arr.shape[0], _HASH_CHUNK):
+            chunk = np.ascontiguousarray(arr[c0 : c0 + _HASH_CHUNK], dtype="<f8")
+            digest.update(memoryview(chunk).cast("B"))
+    return "sha256:" + digest.hexdigest()
+
+
+def _columns(values: Any) -> dict[str, np.ndarray]:
+    """Normalise `values` to ``{key: array}`` (validated, same length)."""
+    if isinstance(values, Mapping):
+        if not values:
+            raise ValueError("values must name at least one key, got an empty mapping")
+        columns = {}
+        for key, arr in values.items():
+            if not isinstance(key, str):
+                raise TypeError(f"values keys must be str, got key {key!r}")
+            columns[key] = _as_values(arr, f"values[{key!r}]")
+    else:
+        columns = {"lr": _as_values(values, "values")}
+    lengths = {key: arr.shape[0] for key, arr in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"values must all have the same number of steps, got lengths {lengths}")
+    return columns
+
+
+class ArrayScheduler(LRScheduler):
+    """Set optimizer hyperparameters from precomputed per-update arrays.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        The optimizer whose ``param_groups`` are written.
+    values : array_like or mapping of str to array_like
+        ``N`` values per key: 1-D (every group; ``"lr"`` times the group's
+        ``lr_scale``) or ``(N, len(param_groups))`` (one column per group).
+        A bare array is the learning rate. See the module docstring.
+    on_exhausted : {"raise", "hold"}, default "raise"
+        Stepping past update ``N - 1`` raises `ScheduleExhaustedError`, or
+        keeps the last values.
+    strict : bool, default True
+        Default of `load_state_dict`'s `strict`: refuse a checkpoint whose
+        fingerprint differs from this scheduler's.
+    initial_step : int, default 0
+        The update index to start at (``last_epoch`` after construction),
+        for a resume that only kept the global step.
+    fingerprint : str, optional
+        Use this instead of hashing the values (`fingerprint`), for very
+        long schedules whose identity is known otherwise.
+
+    Notes
+    -----
+    After construction and after each `step`, group ``j`` holds, for the
+    current update ``k = last_epoch``, ``group[key] = values[key][k]``
+    (times ``lr_scale`` for a 1-D ``"lr"``) or ``values[key][k, j]``.
+    ``get_last_lr()`` returns the groups' current learning rates (tensors
+    are cloned), like torch's schedulers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import schedarray as sa
+    >>> w, b = torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.zeros(1))
+    >>> opt = torch.optim.AdamW([{"params": [w], "lr_scale": 0.5},
+    ...                          {"params": [b], "weight_decay": 0.0}], lr=1.0)
+    >>> sched = ArrayScheduler(opt, {"lr": sa.linear(3, start=0.2, end=0.0),
+    ...                              "weight_decay": sa.constant(3, value=0.05)})
+    >>> [(g["lr"], g["weight_decay"]) for g in opt.param_groups]
+    [(0.1, 0.05), (0.2, 0.0)]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        values: Any,
+        *,
+        on_exhausted: str = "raise",
+        strict: bool = True,
+        initial_step: int = 0,
+        fingerprint: str | None = None,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"optimizer must be a torch.optim.Optimizer, got optimizer={type(optimizer).__name__}"
+            )
+        self._on_hold = check.choice(on_exhausted, "on_exhausted", _ON_EXHAUSTED) == "hold"
+        self.strict = check.flag(strict, "strict")
+        if fingerprint is not None and not isinstance(fingerprint, str):
+            raise TypeError(f"fingerprint must be a str, got fingerprint={fingerprint!r}")
+        columns = _columns(values)
+        groups = optimizer.param_groups
+        self._length = next(iter(columns.values())).shape[0]
+        start = check.integer(initial_step, "initial_step")
+        if start >= self._length and not self._on_hold:
+            raise ValueError(
+                f"initial_step must be < the schedule's length, got initial_step={start}, "
+                f"length={self._length}"
+            )
+        jobs = []
+        for key, arr in columns.items():
+            for j, group in enumerate(groups):
+                if key not in group:
+                    raise ValueError(
+                        f"optimizer.param_groups[{j}] has no {key!r} to schedule "
+                        f"(its keys: {sorted(k for k in group if k != 'params')})"
+                    )
+                if key == "betas" and not (
+                    isinstance(group["betas"], (tuple, list)) and len(group["betas"]) == 2
+                ):
+                    raise ValueError(
+                        f"optimizer.param_groups[{j}]['betas'] must be a pair, "
+                        f"got {group['betas']!r}"
+                    )
+            if arr.ndim == 2 and arr.shape[1] != len(groups):
+                raise ValueError(
+                    f"values[{key!r}] must have one column per param group, got "
+                    f"shape={arr.shape}, len(optimizer.param_groups)={len(groups)}"
+                )
+            targets = tuple(range(len(groups)))
+            if key == "weight_decay" and arr.ndim == 1:
+                targets = tuple(j for j, g in enumerate(groups) if g["weight_decay"] != 0)
+                if not targets:
+                    raise ValueError(
+                        "every param group has weight_decay=0, so a 1-D weight_decay schedule "
+                        "would set none of them (groups built with weight_decay=0 are kept at "
+                        "0); give the optimizer a nonzero weight_decay or pass a 2-D array"
+                    )
+            jobs.append((key, arr, targets))
+        self._columns = columns
+        self._jobs = tuple(jobs)
+        self._fingerprint = fingerprint
+        lr = columns.get("lr")
+        # The fast path in step(): only a 1-D learning rate.
+        self._item = lr.item if lr is not None and lr.ndim == 1 and len(columns) == 1 else None
+        super().__init__(optimizer)
+        if start:
+            self.last_epoch = start
+            self._write(self._index(start))
+
+    # -- stepping -------------------------------------------------------------------------
+
+    @property
+    def length(self) -> int:
+        """The number of steps ``N`` of the schedule."""
+        return self._length
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The param-group keys this scheduler sets."""
+        return tuple(self._columns)
+
+    def step(self, epoch: int | None = None) -> None:
+        """Move the optimizer to the next update's values.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            Deprecated in torch; jumps to update ``epoch`` (with torch's
+            deprecation warning).
+
+        Raises
+        ------
+        ScheduleExhaustedError
+            When the next update is past the end and ``on_exhausted="raise"``.
+        """
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            epoch = check.integer(epoch, "epoch")
+            index = self._index(epoch)
+            self._step_count += 1
+            self.last_epoch = epoch
+            self._write(index)
+            return
+        if self._step_count == 1:
+            self._check_call_order()
+        i = self.last_epoch + 1
+        index = i if i < self._length else self._index(i)
+        item = self._item
+        if item is None:
+            self._write(index)
+        else:
+            value = item(index)
+            if value - value:
+                self._not_finite("lr", index, value)
+            for group in self.optimizer.param_groups:
+                value_j = value * group["lr_scale"] if "lr_scale" in group else value
+                current = group["lr"]
+                if current.__class__ is float:
+                    group["lr"] = value_j
+                elif isinstance(current, _Tensor):
+                    current.fill_(value_j)
+                else:
+                    group["lr"] = value_j
+        self._step_count += 1
+        self.last_epoch = i
+
+    def _index(self, i: int) -> int:
+        """The array index of update `i`; raises past the end unless holding."""
+        if i < self._length:
+            return i
+        if self._on_hold:
+            return self._length - 1
+        raise ScheduleExhaustedError(
+            f"step must be < the schedule's length, got step={i}, length={self._length}: "
+            f"the scheduler was stepped past its last value (build a longer schedule, or "
+            f"pass on_exhausted='hold' to keep the last value)"
+        )
+
+    def _write(self, index: int) -> None:
+        """Write every scheduled key of update `index` into the param groups."""
+        groups = self.optimizer.param_groups
+        for key, arr, targets in self._jobs:
+            row = arr[index]
+            for j in targets:
+                group = groups[j]
+                value = row.item() if arr.ndim == 1 else row.item(j)
+                if value - value:
+                    self._not_finite(key, index, value)
+                if key == "lr" and arr.ndim == 1:
+                    scale = group.get("lr_scale")
+                    if scale is not None:
+                        value = value * scale
+                if key == "betas":
+                    beta1, beta2 = group["betas"]
+                    if isinstance(beta1, _Tensor):
+                        beta1.fill_(value)
+                    else:
+                        group["betas"] = (value, beta2)
+                    continue
+                current = group[key]
+                if isinstance(current, _Tensor):
+                    current.fill_(value)
+                else:
+                    group[key] = value
+
+    def _not_finite(self, key: str, index: int, value: float) -> None:
+        raise ValueError(
+            f"values[{key!r}] must be finite, got values[{key!r}][{index}]={value!r}"
+        )
+
+    def _check_call_order(self) -> None:
+        """Torch's warning when ``step()`` comes before ``optimizer.step()``."""
+        if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+            warnings.warn(
+                "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                "initialization. Please, make sure to call `optimizer.step()` before "
+                "`lr_scheduler.step()`. See more details at "
+                "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+                "will result in PyTorch skipping the first value of the learning rate schedule. "
+                "See more details at "
+                "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    # -- torch's scheduler interface ------------------------------------------------------
+
+    def get_lr(self) -> list[float]:
+        """The learning rates of update ``last_epoch`` for every group, from the arrays."""
+        lr = self._columns.get("lr")
+        index = self._index(max(self.last_epoch, 0))
+        groups = self.optimizer.param_groups
+        if lr is None:
+            return [float(g["lr"]) for g in groups]
+        if lr.ndim == 2:
+            return [lr.item(index, j) for j in range(len(groups))]
+        value = lr.item(index)
+        return [value * g["lr_scale"] if "lr_scale" in g else value for g in groups]
+
+    def get_last_lr(self) -> list[float | torch.Tensor]:
+        """The groups' current learning rates (tensors are cloned), as torch's schedulers."""
+        return [
+            g["lr"].clone() if isinstance(g["lr"], _Tensor) else g["lr"]
+            for g in self.optimizer.param_groups
+        ]
+
+    @property
+    def _last_lr(self) -> list[float | torch.Tensor]:
+        return self.get_last_lr()
+
+    @_last_lr.setter
+    def _last_lr(self, value: Any) -> None:
+        """Ignored: the last learning rates are always read from the optimizer."""
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    @property
+    def fingerprint(self) -> str:
+        """``"sha256:..."`` of the values (computed once, on first use), or the one given."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self._columns)
+        return self._fingerprint
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain-Python state: format, step, length, keys and fingerprint; never the values.
+
+        Returns
+        -------
+        dict
+            ``{"format": str, "step": int, "length": int, "keys": list[str],
+            "fingerprint": str}``; ``step`` is ``last_epoch``, the update
+            whose values the optimizer holds.
+        """
+        return {
+            "format": FORMAT,
+            "step": int(self.last_epoch),
+            "length": int(self._length),
+            "keys": list(self._columns),
+            "fingerprint": self.fingerprint,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any], *, strict: bool | None = None) -> None:
+        """Restore the step and write its values into the optimizer at once.
+
+        Parameters
+        ----------
+        state_dict : dict
+            What `state_dict` returned (possibly after ``torch.save`` /
+            ``torch.load(weights_only=True)``).
+        strict : bool, optional
+            Refuse a checkpoint made with a different schedule (another
+            fingerprint). Defaults to the constructor's `strict`. With
+            ``strict=False`` the restored step continues on this schedule.
+
+        Raises
+        ------
+        ValueError
+            On a malformed state, a different schedule under `strict`, or a
+            step past this schedule's end (unless ``on_exhausted="hold"``).
+        """
+        strict = self.strict if strict is None else check.flag(strict, "strict")
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        missing = [k for k in ("format", "step", "length", "fingerprint") if k not in state_dict]
+        if missing or state_dict["format"] != FORMAT:
+            raise ValueError(
+                f"state_dict must come from ArrayScheduler.state_dict() ({FORMAT}), "
+                f"got keys {sorted(state_dict)}"
+                + (f" with format={state_dict['format']!r}" if not missing else "")
+            )
+        step = state_dict["step"]
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"state_dict['step'] must be an int >= 0, got step={step!r}")
+        theirs, ours = state_dict["fingerprint"], self.fingerprint
+        if strict and theirs != ours:
+            raise ValueError(
+                "the checkpoint was made with a different schedule: checkpoint "
+                f"fingerprint={theirs}, length={state_dict['length']}, keys={state_dict.get('keys')}; "
+                f"this scheduler fingerprint={ours}, length={self._length}, keys={list(self._columns)}. "
+                f"Pass strict=False to continue at step {step} on this schedule."
+            )
+        step = int(step)
+        if step >= self._length and not self._on_hold:
+            raise ValueError(
+                f"state_dict['step'] must be < the schedule's length, got step={step}, "
+                f"length={self._length} (pass on_exhausted='hold' to keep the last value)"
+            )
+        self._write(self._index(step))
+        self.last_epoch = step
+
+    def __repr__(self) -> str:
+        return (
+            f"ArrayScheduler(keys={list(self._columns)}, length={self._length}, "
+            f"step={self.last_epoch}, on_exhausted={'hold' if self._on_hold else 'raise'!r})"
+        )
