@@ -117,7 +117,7 @@ class ScheduleExhaustedError(IndexError):
 
 def _as_values(values: Any, name: str) -> np.ndarray:
     """A 1-D or 2-D float32/float64 array view of `values` (ints become float64)."""
-    if isinstance(values, (str, bytes)) or isinstance(values, Mapping):
+    if isinstance(values, (str, bytes, Mapping)):
         raise TypeError(f"{name} must be an array of numbers, got {name}={values!r}")
     if isinstance(values, _Tensor):
         values = values.detach().cpu().numpy()
@@ -249,7 +249,8 @@ class ArrayScheduler(LRScheduler):
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
-                f"optimizer must be a torch.optim.Optimizer, got optimizer={type(optimizer).__name__}"
+                "optimizer must be a torch.optim.Optimizer, "
+                f"got optimizer={type(optimizer).__name__}"
             )
         self._on_hold = check.choice(on_exhausted, "on_exhausted", _ON_EXHAUSTED) == "hold"
         self.strict = check.flag(strict, "strict")
@@ -521,8 +522,9 @@ class ArrayScheduler(LRScheduler):
         if strict and theirs != ours:
             raise ValueError(
                 "the checkpoint was made with a different schedule: checkpoint "
-                f"fingerprint={theirs}, length={state_dict['length']}, keys={state_dict.get('keys')}; "
-                f"this scheduler fingerprint={ours}, length={self._length}, keys={list(self._columns)}. "
+                f"fingerprint={theirs}, length={state_dict['length']}, "
+                f"keys={state_dict.get('keys')}; this scheduler fingerprint={ours}, "
+                f"length={self._length}, keys={list(self._columns)}. "
                 f"Pass strict=False to continue at step {step} on this schedule."
             )
         step = int(step)
