@@ -33,7 +33,7 @@ from typing import IO, Any, NoReturn
 import numpy as np
 
 from . import __version__
-from .plot import scan
+from .plot import Scan, scan, source
 from .spec import SpecNode, describe, load_spec, parse
 from .stream import write_npy
 
@@ -98,7 +98,17 @@ def read_spec(text: str) -> dict[str, Any]:
     )
 
 
-def _node(text: str) -> tuple[dict[str, Any], SpecNode]:
+def _node(text: str) -> tuple[dict[str, Any] | None, SpecNode]:
+    """The spec (None for a .npy file of values) and the parsed schedule of a SPEC."""
+    if text.lower().endswith(".npy") and os.path.isfile(text):
+        try:
+            values = np.load(text, mmap_mode="r", allow_pickle=False)
+        except ValueError as exc:
+            raise Failure(f"{text} is not a readable .npy file: {exc}") from None
+        if values.ndim != 1 or values.dtype.kind not in "fiu":
+            raise Failure(f"{text} must hold a 1-D array of numbers, got shape {values.shape}, "
+                          f"dtype {values.dtype}")
+        return None, source(values, os.path.basename(text))
     spec = read_spec(text)
     try:
         return spec, parse(spec)
@@ -106,6 +116,10 @@ def _node(text: str) -> tuple[dict[str, Any], SpecNode]:
         if text.lstrip().startswith("{") or text == "example":
             raise
         raise type(exc)(f"{text}: {exc}") from None
+
+
+def _title(spec: dict[str, Any] | None, node: SpecNode) -> str:
+    return describe(spec) if spec is not None else f"{node.name} (values)"
 
 
 # ---------------------------------------------------------------------------- show
@@ -143,16 +157,14 @@ def _phases(node: SpecNode) -> list[tuple[int, int, str]]:
 
 
 def _canvas(
-    node: SpecNode, width: int, height: int, unicode: bool, boundaries: Sequence[int]
+    node: SpecNode, s: Scan, width: int, height: int, unicode: bool, boundaries: Sequence[int]
 ) -> list[str]:
-    """A text plot of `node`, `width` columns wide (labels included)."""
-    s0 = scan(node, 1)
-    top, bottom = _fmt(s0.vmax), _fmt(s0.vmin)
+    """A text plot `width` columns wide (labels included) from a `scan` of `node`."""
+    top, bottom = _fmt(s.vmax), _fmt(s.vmin)
     label_width = max(len(top), len(bottom))
     cells = max(width - label_width - 2, 8)
     sub_x, sub_y = (2, 4) if unicode else (1, 2)
     columns, rows = cells * sub_x, height * sub_y
-    s = scan(node, columns)
     bins = s.lo.shape[0]
     span = s.vmax - s.vmin
     grid = np.zeros((rows, columns), dtype=bool)
@@ -162,12 +174,13 @@ def _canvas(
 
     previous = None
     for c in range(columns):
-        k = c * bins // columns
-        lo, hi = s.lo[k], s.hi[k]
+        k0 = c * bins // columns
+        k1 = max(k0 + 1, (c + 1) * bins // columns)
+        lo, hi = float(s.lo[k0:k1].min()), float(s.hi[k0:k1].max())
         if previous is not None:
             lo, hi = min(lo, previous), max(hi, previous)
         grid[row(lo) : row(hi) + 1, c] = True
-        previous = s.last[k]
+        previous = float(s.last[k1 - 1])
     grid = grid[::-1]
     lines = []
     for r in range(height):
@@ -220,10 +233,10 @@ def _show(args: argparse.Namespace) -> int:
         every = math.ceil(epochs / 12)
         shown = sorted({*range(0, epochs, every), epochs - 1})
     picks = [0, n - 1, *(p for a, b, _ in phases for p in (a, b)), *(e * spe for e in shown)]
-    s = scan(node, 1, picks)
+    s = scan(node, 2 * width, picks)
     value = s.picked
 
-    out.add(describe(spec))
+    out.add(_title(spec, node))
     per = f" = {n / spe:g} epochs x {spe}" if spe else ""
     out.add(f"  length  {n} steps{per}")
     out.add(f"  start   {_fmt(value[0]):<12} step 0")
@@ -262,7 +275,7 @@ def _show(args: argparse.Namespace) -> int:
             out.add("  " + "  ".join(cells[r : r + per_row]).rstrip())
     unicode = not args.ascii and _can_encode("\u28ff\u2524\u2514\u2500\u252c")
     boundaries = [a for a, _, _ in phases[1:]]
-    for line in _canvas(node, width, args.height, unicode, boundaries):
+    for line in _canvas(node, s, width, args.height, unicode, boundaries):
         out.add(line)
     _say("\n".join(out.lines))
     return 0
@@ -345,7 +358,7 @@ def _chunks(node: SpecNode, size: int, progress: _Progress) -> Any:
         progress.update(b)
 
 
-def _writer(fmt: str, spec: dict[str, Any], node: SpecNode, size: int,
+def _writer(fmt: str, spec: dict[str, Any] | None, node: SpecNode, size: int,
             progress: _Progress) -> Callable[[IO[bytes]], None]:
     def npy(file: IO[bytes]) -> None:
         header = {"descr": np.lib.format.dtype_to_descr(node.dtype), "fortran_order": False,
@@ -477,8 +490,8 @@ def _compare(args: argparse.Namespace) -> int:
                 first = start + int(beyond[0])
     pick = {k: (float(a.values(k, k + 1)[0]), float(b.values(k, k + 1)[0]))
             for k in {at_abs, at_rel, first} if k is not None and k < n}
-    _say(f"a: {describe(spec_a)}  ({a.length} steps)")
-    _say(f"b: {describe(spec_b)}  ({b.length} steps)")
+    _say(f"a: {_title(spec_a, a)}  ({a.length} steps)")
+    _say(f"b: {_title(spec_b, b)}  ({b.length} steps)")
     if a.length != b.length:
         _say(f"lengths differ: {a.length} != {b.length}; compared the first {n} steps")
 

@@ -111,21 +111,24 @@ def scan(node: SpecNode, bins: int, picks: Sequence[int] = ()) -> Scan:
     n = node.length
     bins = max(1, min(bins, n))
     edges = (np.arange(bins + 1, dtype=np.int64) * n) // bins
-    lo, hi = np.empty(bins), np.empty(bins)
+    lo, hi = np.full(bins, np.inf), np.full(bins, -np.inf)
     first, last = np.empty(bins), np.empty(bins)
     wanted = sorted({int(p) for p in picks if 0 <= p < n})
     picked: dict[int, float] = {}
     vmin, vmax, argmin, argmax = np.inf, -np.inf, 0, 0
-    per_chunk = max(1, CHUNK // max(1, n // bins))
-    for b0 in range(0, bins, per_chunk):
-        b1 = min(b0 + per_chunk, bins)
-        a, b = int(edges[b0]), int(edges[b1])
+    for a in range(0, n, CHUNK):
+        b = min(a + CHUNK, n)
         chunk = np.asarray(node.values(a, b), dtype=np.float64)
-        starts = edges[b0:b1] - a
-        lo[b0:b1] = np.minimum.reduceat(chunk, starts)
-        hi[b0:b1] = np.maximum.reduceat(chunk, starts)
-        first[b0:b1] = chunk[starts]
-        last[b0:b1] = chunk[edges[b0 + 1 : b1 + 1] - a - 1]
+        # The bins this chunk touches, and where each one's part of the chunk starts.
+        k0 = int(np.searchsorted(edges, a, side="right")) - 1
+        k1 = int(np.searchsorted(edges, b - 1, side="right"))
+        starts = np.maximum(edges[k0:k1], a) - a
+        ends = np.append(starts[1:], b - a)
+        lo[k0:k1] = np.minimum(lo[k0:k1], np.minimum.reduceat(chunk, starts))
+        hi[k0:k1] = np.maximum(hi[k0:k1], np.maximum.reduceat(chunk, starts))
+        opening = edges[k0:k1] >= a
+        first[k0:k1][opening] = chunk[starts[opening]]
+        last[k0:k1] = chunk[ends - 1]
         i, j = int(np.argmin(chunk)), int(np.argmax(chunk))
         if chunk[i] < vmin:
             vmin, argmin = float(chunk[i]), a + i
