@@ -46,6 +46,7 @@ from .primitives import (
     step,
     tanh,
 )
+from .spec import from_spec, load_spec, to_spec
 from .stream import write_npy
 
 __version__ = "0.1.0"
@@ -71,11 +72,13 @@ __all__ = [
     "cyclic",
     "envelope",
     "exponential",
+    "from_spec",
     "groups",
     "inverse_sqrt",
     "join",
     "layer_decay",
     "linear",
+    "load_spec",
     "multistep",
     "one_cycle",
     "one_cycle_momentum",
@@ -87,6 +90,7 @@ __all__ = [
     "scale",
     "step",
     "tanh",
+    "to_spec",
     "warmup_cosine",
     "warmup_decay",
     "warmup_linear",
