@@ -1,0 +1,284 @@
+"""Specs: from_spec equals the direct call, to_spec round-trips, files load, errors are clear."""
+
+import gc
+import importlib
+import json
+import pkgutil
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import schedarray as sa
+from schedarray import compat, spec
+from schedarray.compat import convnext
+from schedarray.spec import Landmark, from_spec, load_spec, parse, resolve, to_spec
+from tests.test_contract import SAMPLES
+
+N = 37
+
+
+def direct(name, **kwargs):
+    return sa.SCHEDULES[name](N, **kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_native_schedule_equals_the_direct_call(name):
+    result = from_spec({"name": name, "total_steps": N, **SAMPLES[name]})
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result, direct(name, **SAMPLES[name]))
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_every_window_equals_the_slice(name):
+    node = parse({"name": name, "total_steps": N, **SAMPLES[name]})
+    whole = node.full()
+    assert node.length == N
+    assert node.call is not None  # every native schedule streams through window
+    for a, b in [(0, N), (0, 1), (5, 20), (N - 1, N), (10, 10)]:
+        assert np.array_equal(node.values(a, b), whole[a:b])
+
+
+def test_durations_dtype_and_backend_pass_through():
+    s = {"name": "warmup_cosine", "total_steps": "4ep", "peak": 1.0, "warmup_steps": "25%",
+         "steps_per_epoch": 10, "dtype": "float32", "backend": "numpy"}
+    result = from_spec(s)
+    expected = sa.warmup_cosine("4ep", peak=1.0, warmup_steps="25%", steps_per_epoch=10,
+                                dtype=np.float32)
+    assert result.dtype == np.float32
+    np.testing.assert_array_equal(result, expected)
+    node = parse(s)
+    assert node.steps_per_epoch == 10
+    assert node.landmarks == (Landmark(0, "linear"), Landmark(10, "cosine"))
+
+
+def test_python_values_are_accepted_as_plain_data():
+    s = {"name": "multistep", "total_steps": np.int64(10), "start": np.float32(0.5),
+         "milestones": (2, np.int32(5)), "dtype": np.float32}
+    np.testing.assert_array_equal(
+        from_spec(s), sa.multistep(10, start=0.5, milestones=[2, 5], dtype=np.float32))
+    assert to_spec(from_spec(s)) == {"name": "multistep", "total_steps": 10, "start": 0.5,
+                                     "milestones": [2, 5], "dtype": "float32"}
+
+
+# ---------------------------------------------------------------------------- nesting
+
+JOIN = {"name": "join", "parts": [
+    {"name": "linear", "total_steps": 10, "start": 0.0, "end": 1.0, "endpoint": False},
+    {"name": "cosine_restarts", "total_steps": 30, "peak": 1.0, "cycle_steps": 10},
+    [0.5, 0.5, 0.25],
+]}
+
+
+def test_join_equals_the_composition():
+    expected = sa.join(sa.linear(10, start=0.0, end=1.0, endpoint=False),
+                       sa.cosine_restarts(30, peak=1.0, cycle_steps=10), [0.5, 0.5, 0.25])
+    np.testing.assert_array_equal(from_spec(JOIN), expected)
+    node = parse(JOIN)
+    assert node.length == 43
+    assert [m.step for m in node.landmarks] == [0, 10, 20, 30, 40, 42]
+    assert node.landmarks[0] == Landmark(0, "parts[0] linear")
+    assert node.landmarks[1] == Landmark(10, "parts[1] cosine")
+
+
+def test_operations_nest():
+    s = {"name": "clip", "low": 0.2, "values": {
+        "name": "scale", "factor": 0.5, "values": {
+            "name": "per_epoch", "steps_per_epoch": 4,
+            "values": {"name": "linear", "total_steps": 5, "start": 1.0}}}}
+    expected = sa.clip(sa.scale(sa.per_epoch(sa.linear(5, start=1.0), 4), 0.5), low=0.2)
+    np.testing.assert_array_equal(from_spec(s), expected)
+    node = parse(s)
+    assert node.length == 20
+    assert node.steps_per_epoch == 4
+
+
+def test_envelope_is_computed_whole_and_marks_its_ramps():
+    s = {"name": "envelope", "values": {"name": "constant", "total_steps": 10, "value": 2.0},
+         "warmup_steps": 3, "cooldown_steps": 2}
+    node = parse(s)
+    np.testing.assert_array_equal(
+        node.full(), sa.envelope(sa.constant(10, value=2.0), warmup_steps=3, cooldown_steps=2))
+    assert {m.step for m in node.landmarks} == {0, 3, 8}
+
+
+@settings(max_examples=60)
+@given(a=st.integers(0, 43), length=st.integers(0, 43))
+def test_windows_of_nested_specs_equal_slices(a, length):
+    b = min(a + length, 43)
+    node = parse({"name": "scale", "factor": 3.0, "values": JOIN})
+    assert np.array_equal(node.values(a, b), node.full()[a:b])
+    per = parse({"name": "per_epoch", "steps_per_epoch": 3, "values": JOIN})
+    lo, hi = min(3 * a, 129), min(3 * b + 2, 129)
+    assert np.array_equal(per.values(lo, hi), per.full()[lo:hi])
+
+
+# ---------------------------------------------------------------------------- compat
+
+
+def test_compat_schedules_resolve_by_name():
+    s = {"name": "compat.convnext.cosine_scheduler", "base_value": 1.0, "final_value": 0.1,
+         "epochs": 3, "niter_per_ep": 4, "warmup_epochs": 1}
+    expected = convnext.cosine_scheduler(1.0, 0.1, 3, 4, warmup_epochs=1)
+    np.testing.assert_array_equal(from_spec(s), expected)
+    node = parse(s)
+    assert node.call is not None
+    assert [m.step for m in node.landmarks] == [0, 4]
+    assert np.array_equal(node.values(3, 9), expected[3:9])
+
+
+def compat_names():
+    names = []
+    for info in pkgutil.iter_modules(compat.__path__):
+        module = importlib.import_module(f"schedarray.compat.{info.name}")
+        names += [(f"compat.{info.name}.{f}", getattr(module, f)) for f in module.__all__]
+    return names
+
+
+@pytest.mark.parametrize(("name", "fn"), compat_names(), ids=lambda v: v if isinstance(v, str)
+                         else "")
+def test_every_compat_function_present_resolves(name, fn):
+    assert resolve(name) is fn
+
+
+# ---------------------------------------------------------------------------- to_spec
+
+
+def test_to_spec_round_trips_and_is_a_copy():
+    lr = from_spec(JOIN)
+    got = to_spec(lr)
+    assert got == JOIN | {"parts": [*JOIN["parts"]]}
+    got["parts"][0]["start"] = 99.0
+    assert to_spec(lr) == json.loads(json.dumps(JOIN))
+    np.testing.assert_array_equal(from_spec(to_spec(lr)), lr)
+
+
+def test_to_spec_needs_the_very_array_unchanged():
+    lr = from_spec({"name": "cosine", "total_steps": 5, "start": 1.0})
+    for other in (lr.copy(), lr[1:], lr * 2, sa.cosine(5, start=1.0)):
+        with pytest.raises(ValueError, match="not built by from_spec"):
+            to_spec(other)
+    lr[2] = 0.0
+    with pytest.raises(ValueError, match="changed after from_spec built it"):
+        to_spec(lr)
+    with pytest.raises(TypeError, match="values must be a numpy array, got values=list"):
+        to_spec([1.0])
+
+
+def test_the_registry_forgets_collected_arrays():
+    before = len(spec._BUILT)
+    lr = from_spec({"name": "cosine", "total_steps": 5, "start": 1.0})
+    assert len(spec._BUILT) == before + 1
+    del lr
+    gc.collect()
+    assert len(spec._BUILT) == before
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def test_load_json_and_toml(tmp_path):
+    s = {"name": "warmup_cosine", "total_steps": 100, "peak": 0.001, "warmup_steps": "10%",
+         "endpoint_note": None}
+    del s["endpoint_note"]
+    (tmp_path / "lr.json").write_text(json.dumps(s))
+    (tmp_path / "lr.toml").write_text(
+        'name = "warmup_cosine"\ntotal_steps = 100\npeak = 1e-3\nwarmup_steps = "10%"\n')
+    assert load_spec(tmp_path / "lr.json") == s
+    assert load_spec(str(tmp_path / "lr.toml")) == s
+
+
+def test_load_a_table_of_a_larger_config(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_text(
+        '[project]\nname = "mine"\n\n'
+        '[tool.schedarray.lr]\nname = "join"\n'
+        '[[tool.schedarray.lr.parts]]\nname = "linear"\ntotal_steps = 2\nstart = 0.0\n'
+        'end = 1.0\nendpoint = false\n'
+        '[[tool.schedarray.lr.parts]]\nname = "cosine"\ntotal_steps = 3\nstart = 1.0\n'
+        '[tool.schedarray.wd]\nname = "constant"\ntotal_steps = 5\nvalue = 0.05\n')
+    lr = load_spec(path, "tool.schedarray.lr")
+    np.testing.assert_array_equal(from_spec(lr), [0.0, 0.5, 1.0, 0.5, 0.0])
+    assert from_spec(load_spec(path, "tool.schedarray.wd")).tolist() == [0.05] * 5
+    json_path = tmp_path / "config.json"
+    json_path.write_text(json.dumps({"train": {"schedule": {"lr": lr}}}))
+    assert load_spec(json_path, "train.schedule.lr") == lr
+    with pytest.raises(ValueError, match=r"holds no spec .* at the top level; tables with one: "
+                                         r"project, tool.schedarray.lr, tool.schedarray.wd"):
+        load_spec(path)
+    with pytest.raises(ValueError, match=r"has no table 'tool.schedarray.momentum' "
+                                         r"\(tool.schedarray has: lr, wd\)"):
+        load_spec(path, "tool.schedarray.momentum")
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("a.json", '{"name": "cosine",', r"a.json is not valid JSON: "),
+    ("a.json", '{"name": "cosine", "start": NaN}', r"a.json is not valid JSON: NaN is not a "
+                                                     r"finite number"),
+    ("a.toml", "name = cosine", r"a.toml is not valid TOML: "),
+    ("a.yaml", "name: cosine", r"a spec file must end in .json or .toml, got path="),
+    ("a.json", "[1, 2]", r"a.json holds no spec \(a table with a 'name'\) at the top level"),
+])
+def test_bad_files_are_named(tmp_path, name, text, message):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_spec(tmp_path / name)
+
+
+def test_missing_file_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_spec(tmp_path / "none.json")
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(("bad", "exc", "message"), [
+    ({"name": "cosin", "total_steps": 3}, ValueError,
+     "unknown schedule 'cosin'; close matches: cosine"),
+    ({"name": "warmup_cosin", "total_steps": 3}, ValueError,
+     "unknown schedule 'warmup_cosin'; close matches: warmup_cosine"),
+    ({"name": "zzz"}, ValueError, "unknown schedule 'zzz'; expected one of: constant, linear,"),
+    ({"name": "compat.nope.cosine_scheduler"}, ValueError,
+     "unknown schedule 'compat.nope.cosine_scheduler'; there is no compat module 'nope'"),
+    ({"name": "compat.convnext.cosine_schedul"}, ValueError,
+     "close matches: compat.convnext.cosine_scheduler"),
+    ({"name": "compat.convnext.zzz"}, ValueError, "compat.convnext has: cosine_scheduler"),
+    ({"name": 3}, TypeError, "name must be a str, got name=3"),
+    ({"total_steps": 3}, ValueError, "a spec needs a 'name' key, got keys 'total_steps'"),
+    ([("name", "cosine")], TypeError, "a spec must be a mapping, got list"),
+    ({"name": "warmup_cosine", "total_steps": 3, "peak": 1.0, "warmup": 1}, TypeError,
+     "warmup_cosine has no parameter 'warmup'; did you mean 'warmup_steps'? valid: "
+     "total_steps, peak, warmup_steps, start, end, steps_per_epoch, dtype, backend"),
+    ({"name": "linear", "total_steps": 3, "start": 1.0, "out": None}, TypeError,
+     "linear has no parameter 'out'"),
+    ({"name": "warmup_cosine", "total_steps": 3}, TypeError,
+     "warmup_cosine needs parameter 'peak'"),
+    ({"name": "warmup_cosine", "total_steps": 3, "peak": 1.0, "warmup_steps": 5}, ValueError,
+     "warmup_steps must be <= total_steps, got warmup_steps=5, total_steps=3"),
+    ({"name": "linear", "total_steps": 3.0, "start": 1.0}, TypeError,
+     "got total_steps=3.0"),
+    ({"name": "linear", "total_steps": 3, "start": object()}, TypeError,
+     "start: spec values must be plain data"),
+    ({"name": "linear", "total_steps": 3, "start": 1.0, 5: 1}, TypeError,
+     "spec keys must be strings, got key 5"),
+    ({"name": "join", "parts": {"name": "linear"}}, TypeError,
+     "join needs 'parts' to be a non-empty list"),
+    ({"name": "join"}, TypeError, "join needs 'parts', a list"),
+    ({"name": "join", "parts": [{"name": "linear", "total_steps": 3, "start": "x"}]},
+     TypeError, "parts[0]: start must be a real number, got start='x'"),
+    ({"name": "join", "parts": [{"name": "scale", "factor": 1.0,
+                                 "values": {"name": "cosin"}}]},
+     ValueError, "parts[0].values: unknown schedule 'cosin'"),
+    ({"name": "scale", "factor": 2.0, "values": ["a"]}, TypeError,
+     "values: must be a spec or a list of numbers, got ['a']"),
+    ({"name": "scale", "factor": 2.0, "values": [1.0, float("inf")]}, ValueError,
+     "values: must be finite"),
+    ({"name": "scale", "factor": "2", "values": [1.0]}, TypeError,
+     "factor must be a real number"),
+])
+def test_bad_specs_say_what_is_wrong(bad, exc, message):
+    with pytest.raises(exc) as info:
+        from_spec(bad)
+    assert message in str(info.value)
