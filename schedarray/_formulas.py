@@ -29,6 +29,8 @@ inverse_sqrt    start, timescale                       start / sqrt(1 + x / time
 inverse_time    start, rate, period, staircase         start / (1 + rate x / period),
                                                        x / period floored if staircase
 cyclic          low, high, up, down, mode, gamma       triangle wave, see `cyclic`
+cosine_k        start, end, span, k                    c = (1 + cos(pi x^k / span^k)) / 2
+polynomial_k    start, end, span, power, k             c = (1 - x^k / span^k)^power
 =============== ====================================== ==============================
 """
 
@@ -174,6 +176,30 @@ def cyclic(
     return _blend(scale, high, low)
 
 
+def cosine_k(x: Floats, start: float, end: float, span: float, k: float) -> Floats:
+    """Half cosine over a warped progress ``x^k / span^k`` (timm's ``k_decay``)."""
+    # timm's operation order: pi * t^k / T^k.
+    np.power(x, k, out=x)
+    x *= np.pi
+    x /= span**k
+    c = np.cos(x, out=x)
+    c += 1.0
+    c *= 0.5
+    return _blend(c, start, end)
+
+
+def polynomial_k(
+    x: Floats, start: float, end: float, span: float, power: float, k: float
+) -> Floats:
+    """``(1 - x^k / span^k)^power`` (timm's polynomial with ``k_decay``)."""
+    np.power(x, k, out=x)
+    x /= span**k
+    c = np.subtract(1.0, x, out=x)
+    if power != 1.0:
+        np.power(c, power, out=c)
+    return _blend(c, start, end)
+
+
 FORMULAS: dict[str, Callable[..., Floats]] = {
     "constant": constant,
     "linear": linear,
@@ -187,4 +213,6 @@ FORMULAS: dict[str, Callable[..., Floats]] = {
     "inverse_sqrt": inverse_sqrt,
     "cyclic": cyclic,
     "inverse_time": inverse_time,
+    "cosine_k": cosine_k,
+    "polynomial_k": polynomial_k,
 }

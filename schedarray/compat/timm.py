@@ -1,0 +1,892 @@
+r"""timm's learning-rate schedulers (``timm.scheduler``, timm 1.0.31), as whole arrays.
+
+timm's schedulers are stateless functions of a count ``t`` that the training
+loop passes in: ``step_update(num_updates)`` after every optimizer update (the
+per-update mode, ``t_in_epochs=False``) or ``step(epoch)`` at the end of every
+epoch (the per-epoch mode, ``t_in_epochs=True``, timm's default). timm's
+``train.py`` builds the scheduler, trains update 0 with the value the
+constructor set, and then calls ``step_update(t)`` after update ``t - 1`` (or
+``step(e)`` after epoch ``e - 1``). So ``result[t]`` here is
+
+* ``t == 0``: the constructor's value, ``warmup_lr_init`` when there is a
+  warmup and ``base_lr`` otherwise (not ``_get_lr(0)``: for `tanh_lr_scheduler`
+  without warmup they differ);
+* ``t >= 1``: ``_get_lr(t)``, with timm's noise when ``t`` is in
+  ``noise_range_t``.
+
+With ``t_in_epochs=True`` the same is computed per epoch ``e`` and held for the
+``updates_per_epoch`` updates of the epoch: ``result[t]`` is the value of
+epoch ``t // updates_per_epoch``. ``updates_per_epoch`` is required then (pass
+1 to get one value per epoch).
+
+Each function takes timm's constructor parameters, names and defaults (the
+optimizer is replaced by ``base_lr``, a float or one float per parameter
+group, which gives a ``(num_steps, groups)`` array) after ``base_lr`` and
+``num_steps``, the array length. Conventions that differ from schedarray's
+native schedules:
+
+* the linear warmup never reaches the peak inside the warmup: step ``t <
+  warmup_t`` is ``warmup_lr_init + t (base - warmup_lr_init) / warmup_t``;
+* ``warmup_prefix=False`` (the default of the cosine, tanh and poly
+  schedulers) keeps the decay clock running through the warmup, so the
+  warmup hands over to an already decayed value;
+* ``lr_min`` is reached one step after a cycle (``t_curr == t_i`` never
+  occurs inside it); after ``cycle_limit`` cycles the value is ``lr_min``;
+* `multi_step_lr_scheduler` applies a milestone ``m`` at ``t == m - 1``, one
+  step before torch's ``MultiStepLR`` (timm keeps this on purpose).
+
+Noise reproduces timm exactly without torch: timm draws it from a
+``torch.Generator`` seeded with ``noise_seed + t``; this module runs the same
+MT19937 stream and Box-Muller transform in NumPy (checked bit for bit against
+torch in the tests). It costs a few tens of microseconds per noisy step.
+
+timm's ``PlateauLRScheduler`` reacts to a metric and is not a precomputable
+schedule; it has no counterpart here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from .. import _check as check
+from .. import _plan
+from .._plan import Builder, Plan, fill_numpy, render
+from .._types import Backend, FloatArray
+
+__all__ = [
+    "cosine_lr_scheduler",
+    "multi_step_lr_scheduler",
+    "poly_lr_scheduler",
+    "step_lr_scheduler",
+    "tanh_lr_scheduler",
+    "wsd_lr_scheduler",
+]
+
+Floats = NDArray[np.float64]
+#: In-place change of the values of counts ``[a, b)`` (held in ``values[0 : b - a]``).
+Post = Callable[[Floats, int, int], None]
+#: Builds one parameter group's plan over counts ``[0, length)``.
+Maker = Callable[[float, int], tuple[Plan, "Post | None"]]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _bases(base_lr: Any) -> tuple[tuple[float, ...], bool]:
+    """Base rates as a tuple, and whether a sequence (one per group) was given."""
+    if isinstance(base_lr, (Sequence, np.ndarray)) and not isinstance(base_lr, (str, bytes)):
+        values = check.reals(base_lr, "base_lr")
+        if not values:
+            raise ValueError("base_lr must hold at least one value, got base_lr=[]")
+        return values, True
+    return (check.real(base_lr, "base_lr"),), False
+
+
+def _noise_range(value: Any) -> tuple[float, float] | None:
+    """The timm ``noise_range_t``: ``[lo, hi)`` from a pair, ``[lo, inf)`` from a number."""
+    if value is None:
+        return None
+    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+        pair = check.reals(value, "noise_range_t")
+        if len(pair) != 2:
+            raise ValueError(
+                "noise_range_t must be a number or a pair (start, stop), "
+                f"got noise_range_t={value!r}"
+            )
+        return pair[0], pair[1]
+    return check.real(value, "noise_range_t"), math.inf
+
+
+class _Noise:
+    """timm's per-count noise: ``n(t)`` seeded with ``noise_seed + t``."""
+
+    def __init__(self, noise_range_t: Any, noise_pct: Any, noise_std: Any, noise_seed: Any):
+        self.range = _noise_range(noise_range_t)
+        self.pct = check.positive(noise_pct, "noise_pct")
+        self.std = check.real(noise_std, "noise_std")
+        self.seed = check.integer(noise_seed, "noise_seed", minimum=-(1 << 63))
+
+    def counts(self, a: int, b: int) -> range:
+        """The counts in ``[a, b)`` that get noise (never count 0, the constructor's value)."""
+        if self.range is None:
+            return range(0)
+        lo, hi = self.range
+        first = max(a, 1, math.ceil(lo))
+        last = b if hi == math.inf else min(b, math.ceil(hi))
+        return range(first, max(first, last))
+
+    def apply(self, values: Floats, a: int, b: int) -> None:
+        """``v + v * n(t)`` for the noisy counts of ``[a, b)``, as timm's ``_add_noise``."""
+        for t in self.counts(a, b):
+            v = values[t - a]
+            values[t - a] = v + v * torch_normal_noise(self.seed + t, self.pct, self.std)
+
+
+def torch_normal_noise(seed: int, pct: float, std: float) -> float:
+    r"""The timm ``Scheduler._calculate_noise`` for ``noise_type='normal'``, without torch.
+
+    timm seeds a fresh ``torch.Generator`` with `seed` and draws
+    ``torch.randn(1).item() * std`` until its magnitude is below `pct`. On the
+    CPU, torch's generator is MT19937 seeded with the low 32 bits of the seed
+    (the same initialisation as ``numpy.random.RandomState``); ``randn`` of one
+    float32 element takes two 53-bit uniforms ``u1, u2`` from pairs of 32-bit
+    outputs and returns :math:`\sqrt{-2\log(1-u_2)}\cos(2\pi u_1)`, caching
+    the matching sine for the next draw; the value is rounded to float32.
+
+    Examples
+    --------
+    >>> torch_normal_noise(42, 0.67, 1.0)
+    0.33669036626815796
+    """
+    stream = np.random.RandomState(seed & 0xFFFFFFFF)
+    while True:
+        words = [int(w) for w in stream.randint(0, 1 << 32, size=4, dtype=np.uint64)]
+        u1 = (((words[0] << 32) | words[1]) & ((1 << 53) - 1)) * 2.0**-53
+        u2 = (((words[2] << 32) | words[3]) & ((1 << 53) - 1)) * 2.0**-53
+        radius = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
+        for z in (radius * math.cos(theta), radius * math.sin(theta)):
+            noise = float(np.float32(z)) * std
+            if abs(noise) < pct:
+                return noise
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _bounds(n: int) -> tuple[int, int]:
+    """The counts ``[a, b)`` that `render` computes for a plan of `n` steps."""
+    requested = _plan._window.get()
+    return (0, n) if requested is None else requested
+
+
+def _store(columns: list[Floats], rows: int, dtype: DTypeLike, out: Any) -> FloatArray:
+    """Stack per-group float64 columns into a ``(rows, groups)`` array (or `out`)."""
+    shape = (rows, len(columns))
+    if out is None:
+        try:
+            want = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}") from None
+        if want not in check.FLOAT_DTYPES:
+            raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
+        buf = np.empty(shape, dtype=want)
+    else:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array, got out={type(out).__name__}")
+        if out.dtype not in check.FLOAT_DTYPES:
+            raise TypeError(f"out must be float32 or float64, got out.dtype={out.dtype}")
+        if out.shape != shape:
+            raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
+        if not out.flags.writeable:
+            raise ValueError("out must be writeable, got a read-only array")
+        buf = out
+    for g, column in enumerate(columns):
+        buf[:, g] = column
+    return buf
+
+
+def _run(
+    make: Maker,
+    base_lr: Any,
+    num_steps: Any,
+    t_in_epochs: Any,
+    updates_per_epoch: Any,
+    noise: _Noise,
+    dtype: DTypeLike,
+    out: Any,
+    backend: Backend,
+) -> FloatArray:
+    """Build, render and post-process a timm schedule for every group."""
+    bases, grouped = _bases(base_lr)
+    n = check.integer(num_steps, "num_steps", minimum=1)
+    per_epoch = check.flag(t_in_epochs, "t_in_epochs")
+    if updates_per_epoch is not None:
+        upe = check.integer(updates_per_epoch, "updates_per_epoch", minimum=1)
+        if not per_epoch:
+            raise ValueError(
+                "updates_per_epoch only applies to the per-epoch mode, got "
+                f"updates_per_epoch={updates_per_epoch!r}, t_in_epochs=False"
+            )
+    elif per_epoch:
+        raise ValueError(
+            "t_in_epochs=True steps the lr once per epoch, so updates_per_epoch is required "
+            "(1 gives one value per epoch; t_in_epochs=False is timm's per-update mode), "
+            "got updates_per_epoch=None"
+        )
+    else:
+        upe = 1
+    check.backend(backend)
+
+    def group(base: float, dtype_: DTypeLike, out_: Any) -> FloatArray:
+        if upe == 1:
+            plan, post = make(base, n)
+            if post is None and noise.range is None:
+                return render(plan, dtype_, out_, backend)
+            values = render(plan, np.float64, None, backend)
+            a, b = _bounds(n)
+            if post is not None:
+                post(values, a, b)
+            noise.apply(values, a, b)
+            if out_ is None and np.dtype(dtype_) == np.float64:
+                return values
+            buf = check.prepare_out(b - a, dtype_, out_)
+            buf[...] = values
+            return buf
+        epochs = -(-n // upe)
+        plan, post = make(base, epochs)
+        per = np.empty(epochs)
+        fill_numpy(plan, per, 0, epochs)
+        if post is not None:
+            post(per, 0, epochs)
+        noise.apply(per, 0, epochs)
+        builder = Builder()
+        for e in range(epochs):
+            builder.constant(min(upe, n - e * upe), float(per[e]))
+        return render(builder.plan(), dtype_, out_, backend)
+
+    if not grouped:
+        return group(bases[0], dtype, out)
+    columns = [group(base, np.float64, None) for base in bases]
+    return _store(columns, columns[0].shape[0], dtype, out)
+
+
+def _warmup(builder: Builder, length: int, warmup_t: int, init: float, target: float) -> int:
+    """The timm warmup ``init + t (target - init) / warmup_t`` over ``t < warmup_t``.
+
+    Returns the number of counts it covers. Without a warmup, count 0 is the
+    base rate, set by the caller.
+    """
+    w = min(warmup_t, length)
+    builder.add("linear", w, (init, target, float(warmup_t)), pins=((0, init),))
+    return w
+
+
+def _begin(builder: Builder, length: int, base: float, warmup: tuple[int, float, float]) -> int:
+    """Add the warmup (or pin count 0 to `base`); return the first count after it."""
+    warmup_t, init, target = warmup
+    if warmup_t:
+        return _warmup(builder, length, warmup_t, init, target)
+    builder.pins[0] = base
+    return 0
+
+
+# --------------------------------------------------------------------------- cycles
+
+
+class _Cycles:
+    """timm's cycle arithmetic (cosine, tanh and poly schedulers)."""
+
+    def __init__(self, t_initial: Any, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any):
+        self.t_initial = check.integer(t_initial, "t_initial", minimum=1)
+        self.mul = check.positive(cycle_mul, "cycle_mul")
+        self.decay = check.real(cycle_decay, "cycle_decay")
+        self.limit = check.integer(cycle_limit, "cycle_limit")
+
+    def index(self, t: int) -> int:
+        """The timm cycle index of count `t` (float arithmetic exactly as timm)."""
+        if self.mul == 1.0:
+            return t // self.t_initial
+        return math.floor(math.log(1 - t / self.t_initial * (1 - self.mul), self.mul))
+
+    def offset(self, i: int) -> tuple[float, float]:
+        """Where cycle `i` starts and how long it is, as timm computes them."""
+        if self.mul == 1.0:
+            return float(self.t_initial * i), float(self.t_initial)
+        start = (1 - self.mul**i) / (1 - self.mul) * self.t_initial
+        return start, self.mul**i * self.t_initial
+
+    def segments(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """``(i, a, b)``: counts ``[a, b)`` of ``[lo, hi)`` that timm puts in cycle ``i``.
+
+        The last segment has ``i >= cycle_limit`` when the cycles run out.
+        """
+        if hi <= lo:
+            return []
+        if self.mul < 1 and 1 - (hi - 1) / self.t_initial * (1 - self.mul) <= 0:
+            bound = self.t_initial / (1 - self.mul)
+            raise ValueError(
+                "with cycle_mul < 1 the cycles end at t = t_initial / (1 - cycle_mul) = "
+                f"{bound:g}, where timm's cycle index fails (math domain error); got "
+                f"t_initial={self.t_initial}, cycle_mul={self.mul}, last t={hi - 1}"
+            )
+        result = []
+        a = lo
+        while a < hi:
+            i = self.index(a)
+            if i >= self.limit:
+                result.append((i, a, hi))
+                break
+            if self.mul == 1.0:
+                b = min((i + 1) * self.t_initial, hi)
+            else:  # first count with a larger index: timm's index never decreases
+                left, right = a + 1, hi
+                while left < right:
+                    mid = (left + right) // 2
+                    if self.index(mid) > i:
+                        right = mid
+                    else:
+                        left = mid + 1
+                b = left
+            result.append((i, a, b))
+            a = b
+        return result
+
+
+def _cycle_plan(
+    length: int,
+    base: float,
+    cycles: _Cycles,
+    lr_min: float,
+    warmup: tuple[int, float, float],
+    prefix: bool,
+    piece: Callable[[Builder, int, float, float, float], None],
+) -> Plan:
+    """Warmup, then one `piece` per cycle, then ``lr_min`` once the cycles run out.
+
+    ``piece(builder, n, x0, span, lr_max)`` appends `n` counts of one cycle
+    whose local time (timm's ``t_curr``) starts at `x0`.
+    """
+    builder = Builder()
+    first = _begin(builder, length, base, warmup)
+    shift = warmup[0] if prefix else 0
+    for i, a, b in cycles.segments(first - shift, length - shift):
+        if i >= cycles.limit:
+            builder.constant(b - a, lr_min)
+            continue
+        start, span = cycles.offset(i)
+        piece(builder, b - a, a - start, span, base * cycles.decay**i)
+    return builder.plan()
+
+
+def cosine_lr_scheduler(
+    base_lr: float | Sequence[float],
+    num_steps: int,
+    t_initial: int,
+    lr_min: float = 0.0,
+    cycle_mul: float = 1.0,
+    cycle_decay: float = 1.0,
+    cycle_limit: int = 1,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    k_decay: float = 1.0,
+    *,
+    updates_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The timm ``CosineLRScheduler``: cosine cycles with restarts, warmup, k-decay, noise.
+
+    After the warmup, with ``t`` shifted by ``warmup_t`` only if
+    `warmup_prefix`, cycle ``i`` (length :math:`T_i = T m^i` for
+    ``cycle_mul`` :math:`m`, ``T = t_initial``) gives
+
+    .. math:: \eta_{min} + \tfrac12 (b\,d^{\,i} - \eta_{min})
+              \left(1 + \cos \frac{\pi\, t_{cur}^k}{T_i^k}\right)
+
+    while ``i < cycle_limit`` and ``lr_min`` after (``d = cycle_decay``,
+    ``k = k_decay``). See the module docstring for ``result[t]``, the warmup and
+    the per-epoch mode.
+
+    Examples
+    --------
+    >>> cosine_lr_scheduler(1.0, 6, t_initial=4, warmup_t=2, warmup_prefix=True,
+    ...                     t_in_epochs=False)
+    array([0.        , 0.5       , 1.        , 0.85355339, 0.5       ,
+           0.14644661])
+
+    Per epoch (timm's default ``t_in_epochs=True``), two updates per epoch,
+    and one column per parameter group:
+
+    >>> cosine_lr_scheduler(1.0, 6, t_initial=3, updates_per_epoch=2)
+    array([1.  , 1.  , 0.75, 0.75, 0.25, 0.25])
+    >>> cosine_lr_scheduler([1.0, 0.1], 3, t_initial=2, t_in_epochs=False)
+    array([[1.  , 0.1 ],
+           [0.5 , 0.05],
+           [0.  , 0.  ]])
+    """
+    cycles = _Cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+    lr_min = check.nonnegative(lr_min, "lr_min")
+    warmup_t = check.integer(warmup_t, "warmup_t")
+    init = check.real(warmup_lr_init, "warmup_lr_init")
+    prefix = check.flag(warmup_prefix, "warmup_prefix")
+    k = check.positive(k_decay, "k_decay")
+    noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
+
+    def piece(builder: Builder, n: int, x0: float, span: float, lr_max: float) -> None:
+        if k == 1.0:
+            builder.add("cosine", n, (lr_max, lr_min, span, 1.0), x0=x0)
+        else:
+            _no_negative_time(x0, k)
+            builder.add("cosine_k", n, (lr_max, lr_min, span, k), x0=x0)
+
+    def make(base: float, length: int) -> tuple[Plan, None]:
+        plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, base), prefix, piece)
+        return plan, None
+
+    return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
+
+
+def _no_negative_time(x0: float, k: float) -> None:
+    if x0 < 0 and not float(k).is_integer():
+        raise ValueError(
+            "timm's cycle time rounds below 0 here and t_curr ** k_decay is complex "
+            f"(timm fails), got t_curr={x0!r}, k_decay={k!r}"
+        )
+
+
+def poly_lr_scheduler(
+    base_lr: float | Sequence[float],
+    num_steps: int,
+    t_initial: int,
+    power: float = 0.5,
+    lr_min: float = 0.0,
+    cycle_mul: float = 1.0,
+    cycle_decay: float = 1.0,
+    cycle_limit: int = 1,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    k_decay: float = 1.0,
+    *,
+    updates_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The timm ``PolyLRScheduler``: polynomial decay cycles with warmup, k-decay, noise.
+
+    Cycle ``i`` gives
+    :math:`\eta_{min} + (b\,d^{\,i} - \eta_{min})(1 - t_{cur}^k / T_i^k)^{power}`,
+    with the cycles, warmup and ``result[t]`` of `cosine_lr_scheduler`. A
+    negative `power` is refused (timm's value would grow without bound).
+
+    Examples
+    --------
+    >>> poly_lr_scheduler(1.0, 5, t_initial=4, power=1.0, t_in_epochs=False)
+    array([1.  , 0.75, 0.5 , 0.25, 0.  ])
+    """
+    cycles = _Cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+    power = check.nonnegative(power, "power")
+    lr_min = check.nonnegative(lr_min, "lr_min")
+    warmup_t = check.integer(warmup_t, "warmup_t")
+    init = check.real(warmup_lr_init, "warmup_lr_init")
+    prefix = check.flag(warmup_prefix, "warmup_prefix")
+    k = check.positive(k_decay, "k_decay")
+    noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
+
+    def piece(builder: Builder, n: int, x0: float, span: float, lr_max: float) -> None:
+        if k == 1.0:
+            builder.add("polynomial", n, (lr_max, lr_min, span, power), x0=x0)
+        else:
+            _no_negative_time(x0, k)
+            builder.add("polynomial_k", n, (lr_max, lr_min, span, power, k), x0=x0)
+
+    def make(base: float, length: int) -> tuple[Plan, None]:
+        plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, base), prefix, piece)
+        return plan, None
+
+    return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
+
+
+def tanh_lr_scheduler(
+    base_lr: float | Sequence[float],
+    num_steps: int,
+    t_initial: int,
+    lb: float = -7.0,
+    ub: float = 3.0,
+    lr_min: float = 0.0,
+    cycle_mul: float = 1.0,
+    cycle_decay: float = 1.0,
+    cycle_limit: int = 1,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = False,
+    t_in_epochs: bool = True,
+    noise_range_t: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    *,
+    updates_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The timm ``TanhLRScheduler``: hyperbolic-tangent decay cycles with warmup and noise.
+
+    With ``r = t_cur / T_i``, cycle ``i`` gives
+
+    .. math:: \eta_{min} + \tfrac12 (b\,d^{\,i} - \eta_{min})
+              \bigl(1 - \tanh(lb\,(1 - r) + ub\,r)\bigr),
+
+    timm's unnormalised curve: it starts at ``0.99999917 * lr_max`` for the
+    defaults, not at ``lr_max`` (the native `schedarray.tanh` is normalised to
+    hit both ends). Without `warmup_prefix` the warmup ramps to the curve's
+    value at ``t = warmup_t``, not to ``base_lr``. Cycles, warmup and
+    ``result[t]`` otherwise as in `cosine_lr_scheduler`.
+
+    Examples
+    --------
+    >>> tanh_lr_scheduler(1.0, 4, t_initial=4, t_in_epochs=False).round(6)
+    array([1.      , 0.999877, 0.982014, 0.268941])
+    """
+    cycles = _Cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+    lb = check.real(lb, "lb")
+    ub = check.real(ub, "ub")
+    if not lb < ub:
+        raise ValueError(f"lb must be < ub, got lb={lb!r}, ub={ub!r}")
+    lr_min = check.nonnegative(lr_min, "lr_min")
+    warmup_t = check.integer(warmup_t, "warmup_t")
+    init = check.nonnegative(warmup_lr_init, "warmup_lr_init")
+    prefix = check.flag(warmup_prefix, "warmup_prefix")
+    noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
+    top, bottom = math.tanh(ub), math.tanh(lb)
+
+    def value(t: int, base: float) -> float:
+        """The timm ``_get_lr(t)`` after the warmup (the warmup's target without prefix)."""
+        i = cycles.index(t)
+        if i >= cycles.limit:
+            return lr_min
+        start, span = cycles.offset(i)
+        tr = (t - start) / span
+        lr_max = base * cycles.decay**i
+        return lr_min + 0.5 * (lr_max - lr_min) * (1 - math.tanh(lb * (1.0 - tr) + ub * tr))
+
+    def piece(builder: Builder, n: int, x0: float, span: float, lr_max: float) -> None:
+        half = 0.5 * (lr_max - lr_min)
+        first = lr_min + half * (1 - bottom)
+        last = lr_min + half * (1 - top)
+        if top == bottom:  # tanh is flat over [lb, ub] in float64
+            builder.constant(n, first)
+        else:
+            builder.add("tanh", n, (first, last, span, lb, ub), x0=x0)
+
+    def make(base: float, length: int) -> tuple[Plan, None]:
+        if warmup_t and not prefix:
+            cycles.segments(warmup_t, warmup_t + 1)  # fails where timm's constructor fails
+            target = value(warmup_t, base)
+        else:
+            target = base
+        plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, target), prefix, piece)
+        return plan, None
+
+    return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def step_lr_scheduler(
+    base_lr: float | Sequence[float],
+    num_steps: int,
+    decay_t: float,
+    decay_rate: float = 1.0,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = True,
+    t_in_epochs: bool = True,
+    noise_range_t: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    *,
+    updates_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The timm ``StepLRScheduler``: ``base_lr * decay_rate ** (t // decay_t)`` after the warmup.
+
+    ``t`` counts from the end of the warmup (``warmup_prefix=True``, the
+    default here) or from 0. The default ``decay_rate=1`` never decays. A
+    fractional `decay_t` uses Python's float floor division, as timm does.
+    See the module docstring for ``result[t]``.
+
+    Examples
+    --------
+    >>> step_lr_scheduler(1.0, 6, decay_t=2, decay_rate=0.5, t_in_epochs=False)
+    array([1.  , 1.  , 0.5 , 0.5 , 0.25, 0.25])
+    """
+    decay_t = check.positive(decay_t, "decay_t")
+    rate = check.real(decay_rate, "decay_rate")
+    warmup_t = check.integer(warmup_t, "warmup_t")
+    init = check.real(warmup_lr_init, "warmup_lr_init")
+    prefix = check.flag(warmup_prefix, "warmup_prefix")
+    noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
+
+    def make(base: float, length: int) -> tuple[Plan, None]:
+        builder = Builder()
+        first = _begin(builder, length, base, (warmup_t, init, base))
+        shift = warmup_t if prefix else 0
+        lo, hi = first - shift, length - shift
+        if decay_t.is_integer():
+            builder.add("exponential", hi - lo, (base, rate, decay_t, 1.0), x0=float(lo))
+        else:
+            a = lo
+            while a < hi:
+                level = a // decay_t
+                b = min(max(a + 1, math.ceil((level + 1) * decay_t) - 1), hi)
+                while b > a + 1 and (b - 1) // decay_t > level:
+                    b -= 1
+                while b < hi and b // decay_t == level:
+                    b += 1
+                builder.constant(b - a, base * (rate**level))
+                a = b
+        return builder.plan(), None
+
+    return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
+
+
+def multi_step_lr_scheduler(
+    base_lr: float | Sequence[float],
+    num_steps: int,
+    decay_t: Sequence[float],
+    decay_rate: float = 1.0,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    warmup_prefix: bool = True,
+    t_in_epochs: bool = True,
+    noise_range_t: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    *,
+    updates_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The timm ``MultiStepLRScheduler``: ``base_lr * decay_rate ** bisect_right(decay_t, t + 1)``.
+
+    timm compares the milestones with ``t + 1``, so milestone ``m`` takes
+    effect at ``t == m - 1``: **one step (or epoch) earlier** than torch's
+    ``MultiStepLR`` and timm's own `step_lr_scheduler`. timm keeps this on
+    purpose (its PRs #2745 and #2753 that would change it were closed), and so
+    does this function. ``t`` counts from the end of the warmup
+    (``warmup_prefix=True``, the default here) or from 0. A repeated
+    milestone decays once per repetition. `decay_t` must be non-decreasing
+    (timm assumes it is sorted).
+
+    Examples
+    --------
+    >>> multi_step_lr_scheduler(1.0, 5, decay_t=[2, 4], decay_rate=0.5, t_in_epochs=False)
+    array([1.  , 0.5 , 0.5 , 0.25, 0.25])
+    """
+    milestones = check.reals(decay_t, "decay_t")
+    for a, b in itertools.pairwise(milestones):
+        if b < a:
+            raise ValueError(f"decay_t must be non-decreasing, got decay_t={list(milestones)!r}")
+    rate = check.real(decay_rate, "decay_rate")
+    warmup_t = check.integer(warmup_t, "warmup_t")
+    init = check.real(warmup_lr_init, "warmup_lr_init")
+    prefix = check.flag(warmup_prefix, "warmup_prefix")
+    noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
+
+    def make(base: float, length: int) -> tuple[Plan, None]:
+        builder = Builder()
+        first = _begin(builder, length, base, (warmup_t, init, base))
+        shift = warmup_t if prefix else 0
+        a, hi = first - shift, length - shift
+        while a < hi:
+            level = bisect.bisect_right(milestones, a + 1)
+            b = hi if level == len(milestones) else min(hi, math.ceil(milestones[level]) - 1)
+            builder.constant(b - a, base * (rate**level))
+            a = b
+        return builder.plan(), None
+
+    return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
+
+
+# --------------------------------------------------------------------------- WSD
+
+_STABLE_FNS = ("constant", "rsqrt", "power")
+_DECAY_FNS = ("linear", "1-sqrt", "cosine", "power", "exp")
+
+
+def wsd_lr_scheduler(
+    base_lr: float | Sequence[float],
+    num_steps: int,
+    t_initial: int,
+    decay_t: int,
+    lr_min: float = 0.0,
+    stable_fn: str = "constant",
+    stable_timescale: float | None = None,
+    stable_power: float = 0.5,
+    decay_fn: str | Callable[[float], float] = "1-sqrt",
+    decay_power: float = 0.5,
+    decay_ratio: float = 0.1,
+    warmup_t: int = 0,
+    warmup_lr_init: float = 0.0,
+    t_in_epochs: bool = True,
+    noise_range_t: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    *,
+    updates_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""The timm ``WSDLRScheduler`` (new in timm 1.0.31): warmup, stable phase, decay.
+
+    With ``t_s = t - warmup_t`` after the (always prefixed) warmup and
+    ``t_d = t_s - (t_initial - decay_t)``:
+
+    .. math:: s = \max(b \cdot \mathrm{stable}(t_s), \eta_{min}), \qquad
+              \eta = s \ (t_d \le 0), \quad
+              \eta = \eta_{min} + (s - \eta_{min})\,
+              \mathrm{decay}(\min(t_d / \mathrm{decay\_t}, 1)) \ (t_d > 0)
+
+    ``stable`` is 1, ``(1 + t_s/τ)^{-1/2}`` or ``(1 + t_s/τ)^{-stable\_power}``
+    (``τ = stable_timescale``, default ``warmup_t``); ``decay`` is
+    ``1 - f``, ``1 - sqrt(f)``, ``(1 + cos πf)/2``, ``1 - f^{decay\_power}``,
+    ``(r^f - r)/(1 - r)`` (``r = decay_ratio``) or a callable (evaluated once
+    per decaying step, in Python). ``lr_min`` is first reached at ``t =
+    warmup_t + t_initial``, one step after timm's cycle (as timm documents).
+    Parameters are checked as timm checks them (`ValueError`).
+
+    Examples
+    --------
+    >>> wsd_lr_scheduler(1.0, 6, t_initial=4, decay_t=2, decay_fn="linear",
+    ...                  t_in_epochs=False)
+    array([1. , 1. , 1. , 0.5, 0. , 0. ])
+    """
+    t_initial = check.integer(t_initial, "t_initial", minimum=1)
+    decay_t = check.integer(decay_t, "decay_t", minimum=1)
+    if decay_t > t_initial:
+        raise ValueError(
+            f"decay_t must be <= t_initial, got decay_t={decay_t}, t_initial={t_initial}"
+        )
+    lr_min = check.nonnegative(lr_min, "lr_min")
+    stable_fn = check.choice(stable_fn, "stable_fn", _STABLE_FNS)
+    if not callable(decay_fn):
+        decay_fn = check.choice(decay_fn, "decay_fn", _DECAY_FNS)
+    decay_power = check.positive(decay_power, "decay_power")
+    stable_power = check.positive(stable_power, "stable_power")
+    ratio = check.real(decay_ratio, "decay_ratio")
+    if not 0 < ratio < 1:
+        raise ValueError(f"decay_ratio must be in (0, 1), got decay_ratio={decay_ratio!r}")
+    warmup_t = check.integer(warmup_t, "warmup_t")
+    init = check.real(warmup_lr_init, "warmup_lr_init")
+    timescale = 0.0
+    if stable_fn != "constant":
+        timescale = warmup_t if stable_timescale is None else check.real(
+            stable_timescale, "stable_timescale"
+        )
+        if timescale <= 0:
+            raise ValueError(
+                f"stable_fn={stable_fn!r} needs stable_timescale > 0 (it defaults to warmup_t), "
+                f"got stable_timescale={stable_timescale!r}, warmup_t={warmup_t}"
+            )
+    exponent = 0.5 if stable_fn == "rsqrt" else stable_power
+    noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
+    # decay starts at t_d = 1 and reaches f = 1 at t_d = decay_t
+    hold = warmup_t + t_initial - decay_t  # last count of the stable phase
+
+    def stable(t_s: int, base: float) -> float:
+        if stable_fn == "constant":
+            return max(base * 1.0, lr_min)
+        return max(base * (1.0 + t_s / timescale) ** -exponent, lr_min)
+
+    def decay(frac: float) -> float:
+        if callable(decay_fn):
+            return float(decay_fn(frac))
+        if decay_fn == "linear":
+            return 1.0 - frac
+        if decay_fn == "1-sqrt":
+            return 1.0 - math.sqrt(frac)
+        if decay_fn == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * frac))
+        if decay_fn == "power":
+            return 1.0 - frac**decay_power
+        return (ratio**frac - ratio) / (1.0 - ratio)
+
+    def stable_pieces(builder: Builder, a: int, hi: int, base: float) -> None:
+        """The stable value ``s`` for ``t_s`` in ``[a, hi)``."""
+        if stable_fn == "constant":
+            builder.constant(hi - a, stable(a, base))
+            return
+        # base * (1 + t_s / tau) ** -p, until it falls below lr_min (then lr_min)
+        left, right = a, hi
+        while left < right:
+            mid = (left + right) // 2
+            if base * (1.0 + mid / timescale) ** -exponent < lr_min:
+                right = mid
+            else:
+                left = mid + 1
+        builder.add("polynomial", left - a, (base, 0.0, -timescale, -exponent), x0=float(a))
+        builder.constant(hi - left, lr_min)
+
+    def factor_plan(length: int) -> Plan:
+        """``decay(f)`` over the decaying counts (1 before them)."""
+        builder = Builder().constant(min(hold + 1, length), 1.0)
+        n = max(0, min(hold + decay_t, length) - builder.length)
+        span = float(decay_t)
+        if decay_fn == "linear":
+            builder.add("polynomial", n, (1.0, 0.0, span, 1.0), x0=1.0)
+        elif decay_fn == "1-sqrt":
+            builder.add("one_minus_sqrt", n, (1.0, 0.0, span), x0=1.0)
+        elif decay_fn == "cosine":
+            builder.add("cosine", n, (1.0, 0.0, span, 1.0), x0=1.0)
+        elif decay_fn == "power":
+            builder.add("polynomial", n, (0.0, 1.0, span, decay_power), x0=span - 1.0,
+                        direction=-1.0)
+        else:  # exp: r ** f here, normalised in post
+            builder.add("exponential", n, (1.0, ratio, span, 0.0), x0=1.0)
+        builder.constant(length - builder.length, decay(1.0))
+        return builder.plan()
+
+    def make(base: float, length: int) -> tuple[Plan, Post]:
+        builder = Builder()
+        first = _begin(builder, length, base, (warmup_t, init, base))
+        stable_pieces(builder, first - warmup_t, length - warmup_t, base)
+        plan = builder.plan()
+        factors = None if callable(decay_fn) else factor_plan(length)
+
+        def post(values: Floats, a: int, b: int) -> None:
+            lo = max(a, hold + 1)
+            if lo >= b:
+                return
+            rows = slice(lo - a, b - a)
+            if factors is None:
+                f = np.array([decay(min((t - hold) / decay_t, 1.0)) for t in range(lo, b)])
+            else:
+                f = np.empty(b - lo)
+                fill_numpy(factors, f, lo, b)
+                if decay_fn == "exp":
+                    cut = min(b, hold + decay_t) - lo
+                    if cut > 0:
+                        f[:cut] = (f[:cut] - ratio) / (1.0 - ratio)
+            s = values[rows]
+            values[rows] = lr_min + (s - lr_min) * f
+
+        return plan, post
+
+    return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
