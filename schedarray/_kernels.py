@@ -266,6 +266,44 @@ def cyclic(out, j0, x0, direction, low, high, up, down, mode, gamma):
         out[m] = min(max(scale * diff + low, lo), hi)
 
 
+@_jit
+def inverse_time(out, j0, x0, direction, start, rate, period, staircase):
+    for m in range(out.shape[0]):
+        p = _coordinate(j0 + m, x0, direction) / period
+        if staircase:
+            p = math.floor(p)
+        out[m] = start / (p * rate + 1.0)
+
+
+@_jit
+def cosine_k(out, j0, x0, direction, start, end, span, k):
+    if k == 1.0:  # x^1 / span^1 is the plain cosine's angle: use angle addition
+        cosine(out, j0, x0, direction, start, end, span, 1.0)
+        return
+    lo, hi = min(start, end), max(start, end)
+    diff = start - end
+    scale = span**k
+    for m in range(out.shape[0]):
+        theta = (_coordinate(j0 + m, x0, direction) ** k * math.pi) / scale
+        c = (math.cos(theta) + 1.0) * 0.5
+        out[m] = min(max(c * diff + end, lo), hi)
+
+
+@_jit
+def polynomial_k(out, j0, x0, direction, start, end, span, power, k):
+    if k == 1.0:
+        polynomial(out, j0, x0, direction, start, end, span, power)
+        return
+    lo, hi = min(start, end), max(start, end)
+    diff = start - end
+    scale = span**k
+    for m in range(out.shape[0]):
+        c = 1.0 - _coordinate(j0 + m, x0, direction) ** k / scale
+        if power != 1.0:
+            c = c**power
+        out[m] = min(max(c * diff + end, lo), hi)
+
+
 #: One kernel per kind of ``_formulas.FORMULAS``, same parameter order.
 KERNELS: dict[str, Any] = {
     "constant": constant,
@@ -279,6 +317,9 @@ KERNELS: dict[str, Any] = {
     "geometric": geometric,
     "inverse_sqrt": inverse_sqrt,
     "cyclic": cyclic,
+    "inverse_time": inverse_time,
+    "cosine_k": cosine_k,
+    "polynomial_k": polynomial_k,
 }
 
 

@@ -115,6 +115,17 @@ KIND_PLANS = {
         Builder().add("cyclic", 3000, (0.1, 1.0, 300.0, 500.0, float(mode), 0.999)).plan()
         for mode in range(3)
     ],
+    "inverse_time": [
+        Builder().add("inverse_time", 3000, (1.0, 0.5, 100.0, 0.0)).plan(),
+        Builder().add("inverse_time", 3000, (0.1, 2.0, 7.0, 1.0), x0=3.0).plan(),
+    ],
+    "cosine_k": [
+        Builder().add("cosine_k", 3000, (1.0, 0.01, 3000.0, k)).plan() for k in (1.0, 0.5, 2.0)
+    ],
+    "polynomial_k": [
+        Builder().add("polynomial_k", 3000, (1.0, 0.0, 2999.0, power, k)).plan()
+        for power, k in ((1.0, 1.0), (0.5, 1.0), (2.0, 1.5), (1.0, 0.7))
+    ],
 }
 
 
