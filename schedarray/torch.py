@@ -54,9 +54,13 @@ not matter) and refuses a checkpoint made with a different schedule — a
 
 Past the end
 ------------
-Stepping to update ``N`` of an ``N``-step schedule raises
-`ScheduleExhaustedError` (an `IndexError`) naming the length and the step,
-and changes nothing. ``on_exhausted="hold"`` keeps the last values instead.
+A loop calls ``step()`` after every update, the last one included, so
+``last_epoch`` may reach ``N`` (training finished); the optimizer then keeps
+update ``N - 1``'s values, which no update of the schedule uses. Stepping
+further raises `ScheduleExhaustedError` (an `IndexError`) naming the length
+and the step, and changes nothing — torch's ``OneCycleLR`` draws the line at
+the same place. ``on_exhausted="hold"`` keeps the last values for ever
+instead.
 
 Examples
 --------
@@ -204,14 +208,15 @@ class ArrayScheduler(LRScheduler):
         ``lr_scale``) or ``(N, len(param_groups))`` (one column per group).
         A bare array is the learning rate. See the module docstring.
     on_exhausted : {"raise", "hold"}, default "raise"
-        Stepping past update ``N - 1`` raises `ScheduleExhaustedError`, or
-        keeps the last values.
+        Stepping past ``last_epoch == N`` (the state after the last update)
+        raises `ScheduleExhaustedError`, or keeps the last values.
     strict : bool, default True
         Default of `load_state_dict`'s `strict`: refuse a checkpoint whose
         fingerprint differs from this scheduler's.
     initial_step : int, default 0
-        The update index to start at (``last_epoch`` after construction),
-        for a resume that only kept the global step.
+        The update index to start at (``last_epoch`` after construction,
+        ``0 <= initial_step <= N``), for a resume that only kept the global
+        step.
     fingerprint : str, optional
         Use this instead of hashing the values (`fingerprint`), for very
         long schedules whose identity is known otherwise.
@@ -260,9 +265,9 @@ class ArrayScheduler(LRScheduler):
         groups = optimizer.param_groups
         self._length = next(iter(columns.values())).shape[0]
         start = check.integer(initial_step, "initial_step")
-        if start >= self._length and not self._on_hold:
+        if start > self._length and not self._on_hold:
             raise ValueError(
-                f"initial_step must be < the schedule's length, got initial_step={start}, "
+                f"initial_step must be <= the schedule's length, got initial_step={start}, "
                 f"length={self._length}"
             )
         jobs = []
@@ -367,12 +372,12 @@ class ArrayScheduler(LRScheduler):
         """The array index of update `i`; raises past the end unless holding."""
         if i < self._length:
             return i
-        if self._on_hold:
+        if i == self._length or self._on_hold:
             return self._length - 1
         raise ScheduleExhaustedError(
-            f"step must be < the schedule's length, got step={i}, length={self._length}: "
-            f"the scheduler was stepped past its last value (build a longer schedule, or "
-            f"pass on_exhausted='hold' to keep the last value)"
+            f"step must be <= the schedule's length, got step={i}, length={self._length}: "
+            f"the scheduler was stepped past the end of its values (build a longer schedule, "
+            f"or pass on_exhausted='hold' to keep the last value)"
         )
 
     def _write(self, index: int) -> None:
@@ -528,9 +533,9 @@ class ArrayScheduler(LRScheduler):
                 f"Pass strict=False to continue at step {step} on this schedule."
             )
         step = int(step)
-        if step >= self._length and not self._on_hold:
+        if step > self._length and not self._on_hold:
             raise ValueError(
-                f"state_dict['step'] must be < the schedule's length, got step={step}, "
+                f"state_dict['step'] must be <= the schedule's length, got step={step}, "
                 f"length={self._length} (pass on_exhausted='hold' to keep the last value)"
             )
         self._write(self._index(step))
