@@ -137,7 +137,9 @@ class _Lines:
 
     def add(self, text: str = "", indent: int = 4) -> None:
         while len(text) > self.width:
-            cut = text.rfind(" ", indent + 1, self.width + 1)
+            # Break at the last space, or after the last "(" or ",", that fits.
+            cut = max(text.rfind(" ", indent + 1, self.width + 1),
+                      *(text.rfind(c, indent + 1, self.width) + 1 for c in "(,"))
             cut = cut if cut > indent else self.width
             self.lines.append(text[:cut].rstrip())
             text = " " * indent + text[cut:].lstrip()
