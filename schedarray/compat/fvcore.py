@@ -1,0 +1,745 @@
+r"""fvcore's parameter schedulers and detectron2's warmup wrapper, as whole arrays.
+
+fvcore's schedulers (``fvcore.common.param_scheduler``, fvcore
+0.1.5.post20221221) are functions of ``where``, the fraction of training done,
+not of a step count, and the composite ones take other schedulers as
+arguments. So each function here returns a scheduler object, not an array:
+
+* ``sched(where)`` gives fvcore's value for one ``where``, with fvcore's
+  arithmetic, its ``WHERE_EPSILON = 1e-6`` and its validation;
+* ``sched.sample(num_steps)`` gives the array ``result[t] = sched(t / num_steps)``,
+  built from formula pieces like every native schedule (no per-step Python);
+* `lr_multiplier` is detectron2's ``LRMultiplier``: ``result[t] = base_lr *
+  multiplier(t / max_iter)`` for the ``max_iter`` updates of a detectron2 run
+  (the constructor sets ``t = 0`` and ``scheduler.step()`` after every update
+  gives the next ``t``). A list of base rates gives one column per group.
+
+`warmup_param_scheduler` is detectron2's ``WarmupParamScheduler``
+(``detectron2/solver/lr_scheduler.py``; detectron2 is not on PyPI), including
+its ``rescale_interval`` switch.
+
+Conventions kept from fvcore that differ from schedarray's native ones:
+
+* the end value is never reached: the last update has ``where = (N - 1) / N``;
+* a step change happens where ``int((where + 1e-6) * k)`` changes, so with
+  more than ``10**6`` steps a step comes up to ``10**-6 * N`` steps early,
+  and `step_param_scheduler` fails at the very end (fvcore raises
+  ``IndexError`` there; this raises `ValueError` when building the array);
+* a composite switches to scheduler ``i + 1`` once ``where + 1e-6`` passes
+  the cumulative length, so a ``'rescaled'`` scheduler may see a ``where``
+  slightly below 0; a ``'fixed'`` one sees the global ``where``;
+* detectron2's linear warmup ends at the main scheduler's value at
+  ``warmup_length`` (at its start with ``rescale_interval=True``), reached
+  only one step after the warmup.
+
+Where fvcore raises (``RuntimeError`` for ``where`` outside ``[0, 1]``,
+``ValueError`` for bad arguments) this raises `ValueError` (or `TypeError`
+for a wrong type), with a message naming the value. Unlike fvcore,
+`composite_param_scheduler` does not rewrite the caller's ``lengths`` list.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from .. import _check as check
+from .._plan import Builder, render
+from .._types import Backend, FloatArray
+
+__all__ = [
+    "ParamScheduler",
+    "composite_param_scheduler",
+    "constant_param_scheduler",
+    "cosine_param_scheduler",
+    "exponential_param_scheduler",
+    "linear_param_scheduler",
+    "lr_multiplier",
+    "multi_step_param_scheduler",
+    "polynomial_decay_param_scheduler",
+    "step_param_scheduler",
+    "step_with_fixed_gamma_param_scheduler",
+    "warmup_param_scheduler",
+]
+
+WHERE_EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The ``where`` a scheduler sees at step ``t``.
+
+    ``fn(t)`` is exactly what fvcore computes; it equals ``(t - c) / d`` up
+    to rounding, the form the formula pieces use.
+    """
+
+    fn: Callable[[int], float]
+    c: float
+    d: float
+
+
+def _runs(index: Callable[[int], Any], a: int, b: int) -> list[tuple[Any, int, int]]:
+    """``(k, u, v)``: the steps ``[u, v)`` of ``[a, b)`` where ``index(t) == k``.
+
+    `index` must never decrease with ``t`` (true of every fvcore lookup,
+    whose float operations are monotone).
+    """
+    result = []
+    u = a
+    while u < b:
+        k = index(u)
+        lo, hi = u + 1, b
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if index(mid) != k:
+                hi = mid
+            else:
+                lo = mid + 1
+        result.append((k, u, lo))
+        u = lo
+    return result
+
+
+class ParamScheduler:
+    """An fvcore scheduler: ``sched(where)`` is a value, ``sched.sample(n)`` an array."""
+
+    WHERE_EPSILON = WHERE_EPSILON
+
+    def __call__(self, where: float) -> float:
+        """The value at ``where``, as fvcore computes it."""
+        raise NotImplementedError
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        """Append the pieces of steps ``[a, b)``, where step ``t`` sees ``where.fn(t)``."""
+        raise NotImplementedError
+
+    def sample(
+        self,
+        num_steps: int,
+        *,
+        dtype: DTypeLike = np.float64,
+        out: Any = None,
+        backend: Backend = "auto",
+    ) -> FloatArray:
+        """``result[t] = self(t / num_steps)`` for ``t = 0 .. num_steps - 1``.
+
+        Examples
+        --------
+        >>> cosine_param_scheduler(1.0, 0.0).sample(4)
+        array([1.        , 0.85355339, 0.5       , 0.14644661])
+        """
+        n = check.integer(num_steps, "num_steps", minimum=1)
+        builder = Builder()
+        self._build(builder, 0, n, _Where(lambda t: t / n, 0.0, float(n)))
+        return render(builder.plan(), dtype, out, backend)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._args().items())
+        return f"{type(self).__name__}({args})"
+
+    def _args(self) -> dict[str, Any]:
+        return {}
+
+
+def _outside(name: str, where: float, closed: bool = True) -> ValueError:
+    interval = "[0, 1]" if closed else "[0, 1)"
+    return ValueError(
+        f"{name} is defined for where in {interval} (fvcore raises RuntimeError), "
+        f"got where={where!r}"
+    )
+
+
+class ConstantParamScheduler(ParamScheduler):
+    """The fvcore ``ConstantParamScheduler``."""
+
+    def __init__(self, value: float) -> None:
+        self.value = check.real(value, "value")
+
+    def _args(self) -> dict[str, Any]:
+        return {"value": self.value}
+
+    def __call__(self, where: float) -> float:
+        if where >= 1.0:
+            raise _outside("ConstantParamScheduler", where, closed=False)
+        return self.value
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        self(where.fn(b - 1))
+        builder.constant(b - a, self.value)
+
+
+class CosineParamScheduler(ParamScheduler):
+    """The fvcore ``CosineParamScheduler``."""
+
+    def __init__(self, start_value: float, end_value: float) -> None:
+        self.start_value = check.real(start_value, "start_value")
+        self.end_value = check.real(end_value, "end_value")
+
+    def _args(self) -> dict[str, Any]:
+        return {"start_value": self.start_value, "end_value": self.end_value}
+
+    def __call__(self, where: float) -> float:
+        return self.end_value + 0.5 * (self.start_value - self.end_value) * (
+            1 + math.cos(math.pi * where)
+        )
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        params = (self.start_value, self.end_value, where.d, 1.0)
+        builder.add("cosine", b - a, params, x0=a - where.c)
+
+
+class ExponentialParamScheduler(ParamScheduler):
+    """The fvcore ``ExponentialParamScheduler``."""
+
+    def __init__(self, start_value: float, decay: float) -> None:
+        self.start_value = check.real(start_value, "start_value")
+        self.decay = check.positive(decay, "decay")
+
+    def _args(self) -> dict[str, Any]:
+        return {"start_value": self.start_value, "decay": self.decay}
+
+    def __call__(self, where: float) -> float:
+        return self.start_value * (self.decay**where)
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        params = (self.start_value, self.decay, where.d, 0.0)
+        builder.add("exponential", b - a, params, x0=a - where.c)
+
+
+class LinearParamScheduler(ParamScheduler):
+    """The fvcore ``LinearParamScheduler``."""
+
+    def __init__(self, start_value: float, end_value: float) -> None:
+        self.start_value = check.real(start_value, "start_value")
+        self.end_value = check.real(end_value, "end_value")
+
+    def _args(self) -> dict[str, Any]:
+        return {"start_value": self.start_value, "end_value": self.end_value}
+
+    def __call__(self, where: float) -> float:
+        return self.end_value * where + self.start_value * (1 - where)
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        # A straight line through fvcore's own first and last values: it may
+        # run past either end value (a 'rescaled' where below 0), so no clip.
+        first, last = self(where.fn(a)), self(where.fn(b - 1))
+        if b - a == 1:
+            builder.constant(1, first)
+        else:
+            span = b - a - 1
+            builder.add("linear", b - a, (first, last, float(span)),
+                        pins=((0, first), (span, last)))
+
+
+class PolynomialDecayParamScheduler(ParamScheduler):
+    """The fvcore ``PolynomialDecayParamScheduler``."""
+
+    def __init__(self, base_value: float, power: float) -> None:
+        self.base_value = check.real(base_value, "base_value")
+        self.power = check.nonnegative(power, "power")
+
+    def _args(self) -> dict[str, Any]:
+        return {"base_value": self.base_value, "power": self.power}
+
+    def __call__(self, where: float) -> float:
+        if where > 1.0 and not self.power.is_integer():
+            raise ValueError(
+                "PolynomialDecayParamScheduler gives a complex number past where=1 "
+                f"(fvcore returns it), got where={where!r}, power={self.power!r}"
+            )
+        return self.base_value * (1 - where) ** self.power
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        w0, w1 = where.fn(a), where.fn(b - 1)
+        self(w1)
+        u0 = 1 - w0  # (1 - where) at step a; it shrinks by 1/d per step
+        if w1 > 1.0 or u0 <= 0 or b - a == 1:
+            for t in range(a, b):  # only at or past where = 1, outside fvcore's range
+                builder.constant(1, self(where.fn(t)))
+            return
+        params = (self.base_value * u0**self.power, 0.0, where.d * u0, self.power)
+        builder.add("polynomial", b - a, params)
+
+
+class StepParamScheduler(ParamScheduler):
+    """The fvcore ``StepParamScheduler``."""
+
+    def __init__(self, num_updates: float, values: Sequence[float]) -> None:
+        if check.real(num_updates, "num_updates") <= 0:
+            raise ValueError(f"num_updates must be > 0, got num_updates={num_updates!r}")
+        self.num_updates = num_updates
+        self.values = check.reals(values, "values")
+        if not self.values:
+            raise ValueError("values must hold at least one value, got values=[]")
+
+    def _args(self) -> dict[str, Any]:
+        return {"num_updates": self.num_updates, "values": list(self.values)}
+
+    def _index(self, where: float) -> int:
+        ind = int((where + WHERE_EPSILON) * len(self.values))
+        if not -len(self.values) <= ind < len(self.values):
+            raise ValueError(
+                f"StepParamScheduler has no value {ind} at where={where!r} "
+                f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError), "
+                f"got {len(self.values)} values"
+            )
+        return ind
+
+    def __call__(self, where: float) -> float:
+        return self.values[self._index(where)]
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        for ind, u, v in _runs(lambda t: self._index(where.fn(t)), a, b):
+            builder.constant(v - u, self.values[ind])
+
+
+class StepWithFixedGammaParamScheduler(StepParamScheduler):
+    """The fvcore ``StepWithFixedGammaParamScheduler``."""
+
+    def __init__(self, base_value: float, num_decays: int, gamma: float, num_updates: int):
+        base_value = check.positive(base_value, "base_value")
+        gamma = check.positive(gamma, "gamma")
+        num_decays = check.integer(num_decays, "num_decays", minimum=1)
+        num_updates = check.integer(num_updates, "num_updates", minimum=1)
+        values = [base_value]
+        for _ in range(num_decays):
+            values.append(values[-1] * gamma)
+        super().__init__(num_updates, values)
+        self.base_value, self.num_decays, self.gamma = base_value, num_decays, gamma
+
+    def _args(self) -> dict[str, Any]:
+        return {"base_value": self.base_value, "num_decays": self.num_decays,
+                "gamma": self.gamma, "num_updates": self.num_updates}
+
+
+class MultiStepParamScheduler(ParamScheduler):
+    """The fvcore ``MultiStepParamScheduler``."""
+
+    def __init__(
+        self,
+        values: Sequence[float],
+        num_updates: int | None = None,
+        milestones: Sequence[int] | None = None,
+    ) -> None:
+        values = check.reals(values, "values")
+        if not values:
+            raise ValueError("values must hold at least one value, got values=[]")
+        if num_updates is None and milestones is None:
+            raise ValueError("num_updates and milestones cannot both be None")
+        if num_updates is not None:
+            num_updates = check.integer(num_updates, "num_updates")
+        if milestones is None:
+            width = math.ceil(num_updates / float(len(values)))
+            marks = [width * (k + 1) for k in range(len(values) - 1)]
+        else:
+            marks = list(check.milestones(milestones, "milestones", strict=False))
+            want = len(values) - int(num_updates is not None)
+            if len(marks) != want:
+                raise ValueError(
+                    f"milestones must hold {want} values (len(values) - "
+                    f"{int(num_updates is not None)}), got milestones={list(marks)!r}"
+                )
+        if num_updates is None:
+            num_updates, marks = marks[-1], marks[:-1]
+        if num_updates < len(values):
+            raise ValueError(
+                "num_updates must be >= len(values), got "
+                f"num_updates={num_updates}, len(values)={len(values)}"
+            )
+        start = 0
+        for m in marks:
+            if m >= num_updates:
+                raise ValueError(
+                    "milestones must be < num_updates, got "
+                    f"milestone={m}, num_updates={num_updates}"
+                )
+            if start >= m:
+                raise ValueError(
+                    f"milestones must be > 0 and strictly increasing, got milestones={marks!r}"
+                )
+            start = m
+        self.values, self.num_updates, self.milestones = values, num_updates, tuple(marks)
+
+    def _args(self) -> dict[str, Any]:
+        return {"values": list(self.values), "num_updates": self.num_updates,
+                "milestones": list(self.milestones)}
+
+    def _index(self, where: float) -> int:
+        if where > 1.0:
+            raise _outside("MultiStepParamScheduler", where)
+        epoch = int((where + WHERE_EPSILON) * self.num_updates)
+        return bisect.bisect_right(self.milestones, epoch)
+
+    def __call__(self, where: float) -> float:
+        return self.values[self._index(where)]
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        for ind, u, v in _runs(lambda t: self._index(where.fn(t)), a, b):
+            builder.constant(v - u, self.values[ind])
+
+
+class CompositeParamScheduler(ParamScheduler):
+    """The fvcore ``CompositeParamScheduler``."""
+
+    def __init__(
+        self,
+        schedulers: Sequence[ParamScheduler],
+        lengths: Sequence[float],
+        interval_scaling: Sequence[str],
+    ) -> None:
+        if isinstance(schedulers, (str, bytes)) or not isinstance(schedulers, Sequence):
+            raise TypeError(f"schedulers must be a sequence, got schedulers={schedulers!r}")
+        for k, s in enumerate(schedulers):
+            if not isinstance(s, ParamScheduler):
+                raise TypeError(
+                    "schedulers must be schedarray.compat.fvcore schedulers, "
+                    f"got schedulers[{k}]={s!r}"
+                )
+        lengths = list(check.reals(lengths, "lengths"))
+        if len(schedulers) != len(lengths):
+            raise ValueError(
+                "schedulers and lengths must have the same length, got "
+                f"{len(schedulers)} schedulers, lengths={lengths!r}"
+            )
+        if not schedulers:
+            raise ValueError("there must be at least one scheduler, got schedulers=[]")
+        if any(x < 0 for x in lengths):
+            raise ValueError(f"lengths must be >= 0, got lengths={lengths!r}")
+        if abs(sum(lengths) - 1.0) >= 1e-3:
+            raise ValueError(f"lengths must sum to 1 (within 1e-3), got lengths={lengths!r}")
+        if sum(lengths) != 1.0:
+            lengths[-1] = 1.0 - sum(lengths[:-1])
+        if isinstance(interval_scaling, (str, bytes)):
+            raise TypeError(
+                f"interval_scaling must be a sequence, got interval_scaling={interval_scaling!r}"
+            )
+        scaling = [check.choice(s, "interval_scaling", ("rescaled", "fixed"))
+                   for s in interval_scaling]
+        if len(scaling) != len(schedulers):
+            raise ValueError(
+                "interval_scaling must have one entry per scheduler, got "
+                f"interval_scaling={scaling!r} for {len(schedulers)} schedulers"
+            )
+        self.schedulers = tuple(schedulers)
+        self.lengths = tuple(lengths)
+        self.interval_scaling = tuple(scaling)
+
+    def _args(self) -> dict[str, Any]:
+        return {"schedulers": list(self.schedulers), "lengths": list(self.lengths),
+                "interval_scaling": list(self.interval_scaling)}
+
+    def _segment(self, where: float) -> tuple[int, float]:
+        """The scheduler fvcore picks for `where`, and the running total it stops at."""
+        i = 0
+        total = self.lengths[0]
+        while where + WHERE_EPSILON > total and i < len(self.schedulers) - 1:
+            i += 1
+            total += self.lengths[i]
+        return i, total
+
+    def _local(self, i: int, total: float, where: float) -> float:
+        if self.interval_scaling[i] != "rescaled":
+            return where
+        if self.lengths[i] == 0:
+            raise ValueError(
+                f"a 'rescaled' scheduler of length 0 is reached at where={where!r} "
+                "(fvcore raises ZeroDivisionError)"
+            )
+        return (where - (total - self.lengths[i])) / self.lengths[i]
+
+    def __call__(self, where: float) -> float:
+        i, total = self._segment(where)
+        return self.schedulers[i](self._local(i, total, where))
+
+    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
+        for (i, total), u, v in _runs(lambda t: self._segment(where.fn(t)), a, b):
+            inner = where
+            if self.interval_scaling[i] == "rescaled":
+                self._local(i, total, where.fn(u))  # length 0 fails as in fvcore
+                start, length = total - self.lengths[i], self.lengths[i]
+
+                def fn(t: int, i: int = i, total: float = total) -> float:
+                    return self._local(i, total, where.fn(t))
+
+                inner = _Where(fn, where.c + start * where.d, where.d * length)
+            self.schedulers[i]._build(builder, u, v, inner)
+
+
+class WarmupParamScheduler(CompositeParamScheduler):
+    """detectron2's ``WarmupParamScheduler``."""
+
+    def __init__(
+        self,
+        scheduler: ParamScheduler,
+        warmup_factor: float,
+        warmup_length: float,
+        warmup_method: str = "linear",
+        rescale_interval: bool = False,
+    ) -> None:
+        if not isinstance(scheduler, ParamScheduler):
+            raise TypeError(
+                "scheduler must be a schedarray.compat.fvcore scheduler, "
+                f"got scheduler={scheduler!r}"
+            )
+        factor = check.real(warmup_factor, "warmup_factor")
+        length = check.fraction(warmup_length, "warmup_length")
+        method = check.choice(warmup_method, "warmup_method", ("linear", "constant"))
+        rescale = check.flag(rescale_interval, "rescale_interval")
+        end_value = scheduler(0.0) if rescale else scheduler(length)
+        start_value = factor * scheduler(0.0)
+        if method == "constant":
+            warmup: ParamScheduler = ConstantParamScheduler(start_value)
+        else:
+            warmup = LinearParamScheduler(start_value, end_value)
+        super().__init__(
+            [warmup, scheduler],
+            lengths=[length, 1 - length],
+            interval_scaling=["rescaled", "rescaled" if rescale else "fixed"],
+        )
+        self.scheduler, self.warmup_factor, self.warmup_length = scheduler, factor, length
+        self.warmup_method, self.rescale_interval = method, rescale
+
+    def _args(self) -> dict[str, Any]:
+        return {"scheduler": self.scheduler, "warmup_factor": self.warmup_factor,
+                "warmup_length": self.warmup_length, "warmup_method": self.warmup_method,
+                "rescale_interval": self.rescale_interval}
+
+
+# --------------------------------------------------------------------------- factories
+
+
+def constant_param_scheduler(value: float) -> ConstantParamScheduler:
+    """The fvcore ``ConstantParamScheduler(value)``: `value` for every ``where < 1``.
+
+    fvcore raises for ``where >= 1``; so does this (`ValueError`).
+
+    Examples
+    --------
+    >>> constant_param_scheduler(0.1).sample(3)
+    array([0.1, 0.1, 0.1])
+    """
+    return ConstantParamScheduler(value)
+
+
+def cosine_param_scheduler(start_value: float, end_value: float) -> CosineParamScheduler:
+    r"""The fvcore ``CosineParamScheduler``: half a cosine from `start_value` to `end_value`.
+
+    .. math:: e + \tfrac12 (s - e)(1 + \cos \pi w)
+
+    No restarts; with ``start_value < end_value`` it is a cosine warmup.
+    `end_value` is reached at ``where = 1``, one step after the last.
+
+    Examples
+    --------
+    >>> cosine_param_scheduler(1.0, 0.0).sample(4)
+    array([1.        , 0.85355339, 0.5       , 0.14644661])
+    """
+    return CosineParamScheduler(start_value, end_value)
+
+
+def exponential_param_scheduler(start_value: float, decay: float) -> ExponentialParamScheduler:
+    r"""The fvcore ``ExponentialParamScheduler``: ``start_value * decay ** where``.
+
+    `decay` must be > 0 (fvcore's value is complex for a negative one).
+
+    Examples
+    --------
+    >>> exponential_param_scheduler(2.0, 0.25).sample(2)
+    array([2., 1.])
+    """
+    return ExponentialParamScheduler(start_value, decay)
+
+
+def linear_param_scheduler(start_value: float, end_value: float) -> LinearParamScheduler:
+    r"""The fvcore ``LinearParamScheduler``: ``end_value * where + start_value * (1 - where)``.
+
+    `end_value` is reached at ``where = 1``, one step after the last.
+
+    Examples
+    --------
+    >>> linear_param_scheduler(0.0, 1.0).sample(4)
+    array([0.  , 0.25, 0.5 , 0.75])
+    """
+    return LinearParamScheduler(start_value, end_value)
+
+
+def polynomial_decay_param_scheduler(
+    base_value: float, power: float
+) -> PolynomialDecayParamScheduler:
+    r"""The fvcore ``PolynomialDecayParamScheduler``: ``base_value * (1 - where) ** power``.
+
+    Decays to 0 at ``where = 1`` (one step after the last). A negative
+    `power` is refused (fvcore's value then grows without bound).
+
+    Examples
+    --------
+    >>> polynomial_decay_param_scheduler(1.0, 2.0).sample(4)
+    array([1.    , 0.5625, 0.25  , 0.0625])
+    """
+    return PolynomialDecayParamScheduler(base_value, power)
+
+
+def step_param_scheduler(num_updates: float, values: Sequence[float]) -> StepParamScheduler:
+    r"""The fvcore ``StepParamScheduler``: ``values[int((where + 1e-6) * len(values))]``.
+
+    The values share the run equally. `num_updates` is checked (> 0) and
+    otherwise unused, as in fvcore. With more than ``10**6`` steps the
+    epsilon reaches past the last value at the very end, where fvcore raises
+    ``IndexError``; building such an array raises `ValueError`.
+
+    Examples
+    --------
+    >>> step_param_scheduler(4, [1.0, 0.1]).sample(4)
+    array([1. , 1. , 0.1, 0.1])
+    """
+    return StepParamScheduler(num_updates, values)
+
+
+def step_with_fixed_gamma_param_scheduler(
+    base_value: float, num_decays: int, gamma: float, num_updates: int
+) -> StepWithFixedGammaParamScheduler:
+    r"""The fvcore ``StepWithFixedGammaParamScheduler``: steps of ``base_value * gamma ** k``.
+
+    A `step_param_scheduler` over ``base_value * gamma ** k`` for ``k = 0 ..
+    num_decays``, computed by repeated multiplication as fvcore does.
+
+    Examples
+    --------
+    >>> step_with_fixed_gamma_param_scheduler(1.0, 2, 0.5, 6).sample(6)
+    array([1.  , 1.  , 0.5 , 0.5 , 0.25, 0.25])
+    """
+    return StepWithFixedGammaParamScheduler(base_value, num_decays, gamma, num_updates)
+
+
+def multi_step_param_scheduler(
+    values: Sequence[float],
+    num_updates: int | None = None,
+    milestones: Sequence[int] | None = None,
+) -> MultiStepParamScheduler:
+    r"""The fvcore ``MultiStepParamScheduler``: ``values[bisect_right(milestones, k)]``.
+
+    ``k = int((where + 1e-6) * num_updates)``: `milestones` and `num_updates`
+    are in their own units (the scheduler is scale-invariant), so a
+    milestone ``m`` switches at ``where = m / num_updates - 1e-6``. Without
+    `milestones` the values share `num_updates` in steps of
+    ``ceil(num_updates / len(values))``; without `num_updates` the last
+    milestone is the end. Validated as fvcore validates.
+
+    Examples
+    --------
+    >>> multi_step_param_scheduler([1.0, 0.1, 0.01], num_updates=6, milestones=[2, 4]).sample(6)
+    array([1.  , 1.  , 0.1 , 0.1 , 0.01, 0.01])
+    """
+    return MultiStepParamScheduler(values, num_updates, milestones)
+
+
+def composite_param_scheduler(
+    schedulers: Sequence[ParamScheduler],
+    lengths: Sequence[float],
+    interval_scaling: Sequence[str],
+) -> CompositeParamScheduler:
+    r"""The fvcore ``CompositeParamScheduler``: schedulers one after another.
+
+    Scheduler ``i`` runs for the share ``lengths[i]`` of the run (the shares
+    must sum to 1 within ``1e-3``; the last is then adjusted so they do). It
+    is picked for the first ``i`` with ``where + 1e-6 <= lengths[0] + ... +
+    lengths[i]``. With ``'rescaled'`` it sees its own progress ``(where -
+    start_i) / lengths[i]``, with ``'fixed'`` the global ``where``.
+
+    Examples
+    --------
+    >>> warm = linear_param_scheduler(0.0, 1.0)
+    >>> decay = cosine_param_scheduler(1.0, 0.0)
+    >>> composite_param_scheduler([warm, decay], [0.25, 0.75], ["rescaled", "rescaled"]).sample(8)
+    array([0.       , 0.5      , 1.       , 0.9330127, 0.75     , 0.5      ,
+           0.25     , 0.0669873])
+    """
+    return CompositeParamScheduler(schedulers, lengths, interval_scaling)
+
+
+def warmup_param_scheduler(
+    scheduler: ParamScheduler,
+    warmup_factor: float,
+    warmup_length: float,
+    warmup_method: str = "linear",
+    rescale_interval: bool = False,
+) -> WarmupParamScheduler:
+    r"""detectron2's ``WarmupParamScheduler``: a warmup in front of `scheduler`.
+
+    The composite of a warmup over the first `warmup_length` of the run
+    (``'rescaled'``) and `scheduler` (``'fixed'``, or ``'rescaled'`` with
+    `rescale_interval`). The warmup starts at ``warmup_factor *
+    scheduler(0)`` and is either constant or linear up to
+    ``scheduler(warmup_length)`` (``scheduler(0)`` with `rescale_interval`),
+    a value reached only one step after the warmup. detectron2's config gives
+    ``warmup_length = min(WARMUP_ITERS / MAX_ITER, 1)``.
+
+    Examples
+    --------
+    >>> main = multi_step_param_scheduler([1.0, 0.1], num_updates=8, milestones=[6])
+    >>> warmup_param_scheduler(main, 0.001, 2 / 8).sample(8)
+    array([0.001 , 0.5005, 1.    , 1.    , 1.    , 1.    , 0.1   , 0.1   ])
+    """
+    return WarmupParamScheduler(
+        scheduler, warmup_factor, warmup_length, warmup_method, rescale_interval
+    )
+
+
+def lr_multiplier(
+    base_lr: float | Sequence[float],
+    multiplier: ParamScheduler,
+    max_iter: int,
+    *,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""detectron2's ``LRMultiplier``: ``result[t] = base_lr * multiplier(t / max_iter)``.
+
+    ``len(result) == max_iter``: detectron2 trains iterations ``0 ..
+    max_iter - 1``, and its ``LRScheduler`` hook calls ``scheduler.step()``
+    after each. A sequence of base rates (one per parameter group) gives a
+    ``(max_iter, groups)`` array. Resuming (detectron2's ``last_iter``) is
+    indexing the result.
+
+    Examples
+    --------
+    >>> sched = warmup_param_scheduler(cosine_param_scheduler(1.0, 0.0), 0.1, 0.25)
+    >>> lr_multiplier(0.02, sched, 4)
+    array([0.002     , 0.01707107, 0.01      , 0.00292893])
+    """
+    if not isinstance(multiplier, ParamScheduler):
+        raise TypeError(
+            "multiplier must be a schedarray.compat.fvcore scheduler, "
+            f"got multiplier={multiplier!r}"
+        )
+    n = check.integer(max_iter, "max_iter", minimum=1)
+    grouped = isinstance(base_lr, (Sequence, np.ndarray)) and not isinstance(base_lr, str)
+    bases = check.reals(base_lr, "base_lr") if grouped else (check.real(base_lr, "base_lr"),)
+    if grouped and not bases:
+        raise ValueError("base_lr must hold at least one value, got base_lr=[]")
+    check.backend(backend)
+    m = multiplier.sample(n, backend=backend)
+    if not grouped:
+        buf = check.prepare_out(m.shape[0], dtype, out)
+        return np.multiply(bases[0], m, out=buf, casting="same_kind")
+    shape = (m.shape[0], len(bases))
+    if out is None:
+        want = np.dtype(dtype)
+        if want not in check.FLOAT_DTYPES:
+            raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
+        buf = np.empty(shape, dtype=want)
+    else:
+        if not isinstance(out, np.ndarray) or out.shape != shape:
+            got = getattr(out, "shape", type(out).__name__)
+            raise ValueError(f"out must have shape {shape}, got {got}")
+        if out.dtype not in check.FLOAT_DTYPES or not out.flags.writeable:
+            raise TypeError(f"out must be a writeable float32/float64 array, got {out.dtype}")
+        buf = out
+    return np.multiply(np.asarray(bases)[None, :], m[:, None], out=buf, casting="same_kind")
