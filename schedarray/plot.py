@@ -221,13 +221,13 @@ def plot(
         names = [str(label) for label in labels]
     else:
         names = [n.name for n in nodes]
-    scale = 1.0
+    per = 1
     if x == "epochs":
         spe = steps_per_epoch if steps_per_epoch is not None else _common(nodes)
         if spe is None:
             raise ValueError("x='epochs' needs steps_per_epoch (the spec has none), "
                              "got steps_per_epoch=None")
-        scale = 1.0 / check.integer(spe, "steps_per_epoch", minimum=1)
+        per = check.integer(spe, "steps_per_epoch", minimum=1)
     elif steps_per_epoch is not None:
         check.integer(steps_per_epoch, "steps_per_epoch", minimum=1)
     _matplotlib()
@@ -237,10 +237,10 @@ def plot(
         _, ax = plt.subplots(layout="constrained")
     for node, name in zip(nodes, names, strict=True):
         xs, ys = _trace(node, points)
-        (line,) = ax.plot(xs * scale, ys, label=name, linewidth=1.6)
+        (line,) = ax.plot(xs / per, ys, label=name, linewidth=1.6)
         if phases:
             for step in sorted({m.step for m in node.landmarks if 0 < m.step < node.length}):
-                ax.axvline(step * scale, color=line.get_color(), linestyle=":",
+                ax.axvline(step / per, color=line.get_color(), linestyle=":",
                            linewidth=0.9, alpha=0.7)
     ax.set_xlabel("epoch" if x == "epochs" else "step")
     ax.set_ylabel(ylabel)
