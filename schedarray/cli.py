@@ -240,7 +240,7 @@ def _show(args: argparse.Namespace) -> int:
 
     out.add(_title(spec, node))
     per = f" = {n / spe:g} epochs x {spe}" if spe else ""
-    out.add(f"  length  {n} steps{per}")
+    out.add(f"  length  {n} step{'s' if n > 1 else ''}{per}")
     out.add(f"  start   {_fmt(value[0]):<12} step 0")
     out.add(f"  max     {_fmt(s.vmax):<12} step {s.argmax}")
     out.add(f"  min     {_fmt(s.vmin):<12} step {s.argmin}")
@@ -477,17 +477,20 @@ def _compare(args: argparse.Namespace) -> int:
         stop = min(start + CHUNK, n)
         x = np.asarray(a.values(start, stop), dtype=np.float64)
         y = np.asarray(b.values(start, stop), dtype=np.float64)
-        diff = np.abs(x - y)
-        size = np.maximum(np.abs(x), np.abs(y))
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(x - y)
+        diff[(x == y) | (np.isnan(x) & np.isnan(y))] = 0.0  # equal infinities, both NaN
+        diff[np.isnan(x) != np.isnan(y)] = np.inf  # a NaN against a number always differs
+        size = np.fmax(np.abs(x), np.abs(y))
         with np.errstate(invalid="ignore", divide="ignore"):
-            rel = np.where(diff == 0, 0.0, diff / size)
+            rel = np.where(diff == 0, 0.0, np.where(np.isinf(diff), np.inf, diff / size))
         i, j = int(np.argmax(diff)), int(np.argmax(rel))
         if diff[i] > worst_abs:
             worst_abs, at_abs = float(diff[i]), start + i
         if rel[j] > worst_rel:
             worst_rel, at_rel = float(rel[j]), start + j
         if first is None:
-            beyond = np.flatnonzero(diff > args.atol + args.rtol * size)
+            beyond = np.flatnonzero((diff > args.atol + args.rtol * size) | np.isinf(diff))
             if beyond.size:
                 first = start + int(beyond[0])
     pick = {k: (float(a.values(k, k + 1)[0]), float(b.values(k, k + 1)[0]))

@@ -303,3 +303,14 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
     assert "Traceback" not in result.stderr
     assert message in result.stderr, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_compare_nan_and_infinity(tmp_path):
+    np.save(tmp_path / "nan.npy", [1.0, np.nan, np.inf, 4.0])
+    np.save(tmp_path / "num.npy", [1.0, 2.0, np.inf, 4.0])
+    same = run("compare", "nan.npy", "nan.npy", cwd=tmp_path)
+    assert same.returncode == 0, same.stdout
+    differ = run("compare", "nan.npy", "num.npy", cwd=tmp_path)
+    assert differ.returncode == 1
+    assert "first step beyond atol=0 + rtol=1e-12 * max(|a|, |b|): step 1 (a=nan, b=2.0)" \
+        in differ.stdout
