@@ -49,7 +49,17 @@ from ._plan import Plan, recording, window
 from ._types import FloatArray
 from .compose import clip, envelope, join, per_epoch, scale
 
-__all__ = ["Landmark", "SpecNode", "from_spec", "load_spec", "parse", "to_spec"]
+__all__ = [
+    "OPERATIONS",
+    "Landmark",
+    "SpecNode",
+    "describe",
+    "from_spec",
+    "load_spec",
+    "parse",
+    "resolve",
+    "to_spec",
+]
 
 #: Operations on schedules by name: (function, the parameter that holds the input
 #: schedule(s), how a window of the result is computed).
@@ -124,7 +134,8 @@ def _compat_names() -> list[str]:
             module = importlib.import_module(f"{compat.__name__}.{info.name}")
         except ImportError:
             continue
-        names += [f"compat.{info.name}.{f}" for f in getattr(module, "__all__", ())]
+        names += [f"compat.{info.name}.{f}" for f in getattr(module, "__all__", ())
+                  if callable(getattr(module, f, None))]
     return names
 
 
@@ -184,8 +195,9 @@ def resolve(name: Any, where: str = "") -> Callable[..., Any]:
             if exc.name != module_name:
                 raise
         else:
-            if parts[2] in getattr(module, "__all__", ()):
-                return getattr(module, parts[2])
+            found = getattr(module, parts[2], None)
+            if parts[2] in getattr(module, "__all__", ()) and callable(found):
+                return found
     raise _unknown(name, where)
 
 
@@ -221,12 +233,16 @@ class SpecNode:
     #: ``(function, keyword arguments)`` when the node is one schedule call that
     #: `schedarray.window` can compute piecewise, else None.
     call: tuple[Callable[..., Any], dict[str, Any]] | None
+    #: What a compat function returned when it is not an array (an fvcore
+    #: ``ParamScheduler``, say): usable only as another function's parameter.
+    component: Any
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         self.name, self.spec = name, spec
         self.steps_per_epoch = None
         self.landmarks = ()
         self.call = None
+        self.component = None
 
     def full(self) -> FloatArray:
         """The whole schedule."""
@@ -276,7 +292,7 @@ class _Call(SpecNode):
         with recording() as plans:
             probe = _call(fn, params, where, start=0, stop=0)
         if (len(plans) == 1 and isinstance(probe, np.ndarray) and probe.ndim == 1
-                and probe.shape[0] == 0):
+                and probe.shape[0] == 0 and not _has_nodes(params)):
             self.length, self.dtype = plans[0].length, probe.dtype
             self.landmarks = _phases(plans[0])
             self.call = (fn, dict(params))
@@ -284,12 +300,17 @@ class _Call(SpecNode):
         # Not a single rendered plan: compute it whole once and serve windows from it.
         with recording() as plans:
             whole = _call(fn, params, where)
+        if not isinstance(whole, np.ndarray):
+            self.component, self.length, self.dtype = whole, 0, np.dtype(np.float64)
+            return
         _check_result(whole, name, where)
         self._whole, self.length, self.dtype = whole, whole.shape[0], whole.dtype
         mine = [p for p in plans if p.length == whole.shape[0]]
         self.landmarks = _phases(mine[-1]) if mine else (Landmark(0, name),)
 
     def full(self) -> FloatArray:
+        if self.component is not None:
+            return self.component  # type: ignore[no-any-return]
         if self._whole is not None:
             return self._whole.copy()
         return _call(self._fn, self._params, "")
@@ -300,9 +321,23 @@ class _Call(SpecNode):
         return _call(self._fn, self._params, "", start=start, stop=stop)
 
 
+def _has_nodes(params: dict[str, Any]) -> bool:
+    return any(isinstance(v, SpecNode) or (isinstance(v, list) and v
+                                           and isinstance(v[0], SpecNode))
+               for v in params.values())
+
+
+def _built(value: Any) -> Any:
+    if isinstance(value, SpecNode):
+        return value.full()
+    if isinstance(value, list) and value and all(isinstance(v, SpecNode) for v in value):
+        return [v.full() for v in value]
+    return value
+
+
 def _call(fn: Callable[..., Any], params: dict[str, Any], where: str,
           start: int | None = None, stop: int | None = None) -> Any:
-    kwargs = {k: (v.full() if isinstance(v, SpecNode) else v) for k, v in params.items()}
+    kwargs = {k: _built(v) for k, v in params.items()}
     try:
         if start is None or stop is None:
             return fn(**kwargs)
@@ -330,6 +365,10 @@ class _Operation(SpecNode):
         self._params = params
         inputs = params[self._key]
         self._inputs: list[SpecNode] = inputs if isinstance(inputs, list) else [inputs]
+        for i, node in enumerate(self._inputs):
+            if node.component is not None:
+                at = f"{self._key}[{i}]" if isinstance(inputs, list) else self._key
+                raise TypeError(_at(f"{where}.{at}" if where else at, _not_an_array(node)))
         others = {k: v for k, v in params.items() if k != self._key}
         self._others = others
         empty = [np.empty(0, n.dtype) for n in self._inputs]
@@ -411,6 +450,11 @@ class _Operation(SpecNode):
         return buf
 
 
+def _not_an_array(node: SpecNode) -> str:
+    return (f"{node.name} builds a {type(node.component).__name__}, not a schedule array; "
+            "use it as the parameter of a function that takes one")
+
+
 def _common_spe(nodes: list[SpecNode]) -> int | None:
     known = {n.steps_per_epoch for n in nodes} - {None}
     return known.pop() if len(known) == 1 else None
@@ -449,7 +493,10 @@ def parse(spec: Mapping[str, Any], where: str = "") -> SpecNode:
                                   and key == OPERATIONS[name][1])
     if name in OPERATIONS:
         return _Operation(name, data, built, where)
-    return _Call(name, data, fn, built, where)
+    node = _Call(name, data, fn, built, where)
+    if node.component is not None and not where:
+        raise TypeError(_not_an_array(node))
+    return node
 
 
 def _build_value(value: Any, where: str, *, operand: bool) -> Any:
@@ -461,6 +508,8 @@ def _build_value(value: Any, where: str, *, operand: bool) -> Any:
         return _Literal(_array(value, where), value)
     if _is_spec(value):
         return parse(value, where)
+    if isinstance(value, list) and value and all(_is_spec(v) for v in value):
+        return [parse(v, f"{where}[{i}]") for i, v in enumerate(value)]
     return value
 
 
