@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _check as check
+from . import _plan
 from ._plan import Plan, recording, window
 from ._types import FloatArray
 from .compose import clip, envelope, join, per_epoch, scale
@@ -557,7 +558,8 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
 
     ``from_spec({"name": f, **params})`` equals ``f(**params)`` exactly,
     with nested specs built first (see the module docstring). Unknown names
-    list the close matches; unknown parameters name the valid ones.
+    list the close matches; unknown parameters name the valid ones. Under
+    `schedarray.window` it computes only the window, joins included.
 
     Parameters
     ----------
@@ -586,6 +588,18 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
     ...            "total_steps": 2, "start": 1.0}]})
     array([0.5, 0.5, 1. , 0. ])
     """
+    requested = _plan._window.get()
+    if requested is not None:  # under schedarray.window: only those steps, of any spec
+        token = _plan._window.set(None)
+        try:
+            node = parse(spec)
+            start, stop = requested
+            if stop > node.length:
+                raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
+                                 f"total_steps={node.length}")
+            return node.values(start, stop)
+        finally:
+            _plan._window.reset(token)
     node = parse(spec)
     values = node.full()
     key = id(values)

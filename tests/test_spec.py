@@ -318,3 +318,12 @@ def test_bad_specs_say_what_is_wrong(bad, exc, message):
     with pytest.raises(exc) as info:
         from_spec(bad)
     assert message in str(info.value)
+
+
+def test_from_spec_under_window_computes_only_the_window():
+    whole = from_spec(JOIN)
+    for a, b in [(0, 43), (5, 20), (9, 11), (42, 43), (7, 7)]:
+        assert np.array_equal(sa.window(from_spec, a, b, JOIN), whole[a:b])
+    with pytest.raises(ValueError, match="window must lie inside the schedule, got stop=44, "
+                                         "total_steps=43"):
+        sa.window(from_spec, 40, 44, JOIN)
