@@ -222,9 +222,11 @@ def _can_encode(text: str) -> bool:
 
 def _show(args: argparse.Namespace) -> int:
     spec, node = _node(args.spec)
-    width = args.width or shutil.get_terminal_size((80, 24)).columns
-    if width < 20:
-        raise Failure(f"--width must be >= 20, got --width={width}")
+    if args.width is not None and args.width < 20:
+        raise Failure(f"--width must be >= 20, got --width={args.width}")
+    width = args.width or max(shutil.get_terminal_size((80, 24)).columns, 20)
+    if args.height < 2:
+        raise Failure(f"--height must be >= 2, got --height={args.height}")
     out = _Lines(width)
     n = node.length
     spe = args.steps_per_epoch or node.steps_per_epoch

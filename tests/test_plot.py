@@ -127,3 +127,19 @@ def test_scan_equals_brute_force(values, bins, chunk, data):
                                                               part[-1])
     assert (s.vmin, s.argmin, s.vmax, s.argmax) == (f.min(), f.argmin(), f.max(), f.argmax())
     assert s.picked == {p: f[p] for p in picks}
+
+
+def test_the_gallery_script_and_image_agree():
+    import importlib.util
+    import struct
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("gallery", root / "scripts" / "gallery.py")
+    gallery = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gallery)
+    for _, family in gallery.FAMILIES:
+        assert source(family).length == gallery.N
+    head = (root / "docs" / "gallery.png").read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", head[16:24]) == (1200, 800)
