@@ -21,8 +21,13 @@ literal lists of numbers::
         {"name": "linear", "total_steps": 100, "start": 0.0, "end": 1e-3, "endpoint": False},
         {"name": "cosine", "total_steps": 900, "start": 1e-3}]}
 
+A list of specs given to a compat function is built into a list of arrays
+(``compat.torch.sequential_lr``'s ``schedulers``), and a compat function that
+returns an object rather than an array (an fvcore ``ParamScheduler``) can be
+the parameter of another (``compat.fvcore.lr_multiplier``'s ``multiplier``).
 Durations keep the library's grammar (``"5ep"``, ``"10%"``); ``dtype`` is a
-string (``"float32"``); ``out`` cannot be given. `from_spec` builds the array,
+string (``"float32"``); ``out`` cannot be given. A spec builds a 1-D schedule
+(per-group compat results, steps x groups, are refused). `from_spec` builds the array,
 `to_spec` gives back the spec of an array `from_spec` built, and `load_spec`
 reads a spec from a JSON or TOML file, or from one table of a larger config.
 """
