@@ -227,6 +227,9 @@ def _show(args: argparse.Namespace) -> int:
     width = args.width or max(shutil.get_terminal_size((80, 24)).columns, 20)
     if args.height < 2:
         raise Failure(f"--height must be >= 2, got --height={args.height}")
+    if args.steps_per_epoch is not None and args.steps_per_epoch < 1:
+        raise Failure(f"--steps-per-epoch must be >= 1, got --steps-per-epoch="
+                      f"{args.steps_per_epoch}")
     out = _Lines(width)
     n = node.length
     spe = args.steps_per_epoch or node.steps_per_epoch

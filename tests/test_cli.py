@@ -264,6 +264,7 @@ BAD = [
     (["show", "cfg.toml"], "cfg.toml holds no spec"),
     (["show", "example", "--width", "5"], "--width must be >= 20, got --width=5"),
     (["show", "example", "--height", "1"], "--height must be >= 2, got --height=1"),
+    (["show", "example", "--steps-per-epoch", "0"], "--steps-per-epoch must be >= 1"),
     (["export", '{"name": "cosin", "total_steps": 3}', "-o", "out.npy"],
      "unknown schedule 'cosin'; close matches: cosine"),
     (["export", '{"name": "warmup_cosine", "total_steps": 10, "peak": 1, "warmup": 2}', "-o",
