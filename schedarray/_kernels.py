@@ -41,8 +41,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import numba
 import numpy as np
+
+try:
+    import numba
+except ImportError as exc:  # pragma: no cover - numba is a dependency
+    raise ImportError(
+        "backend='numba' (and backend='auto' for long schedules) needs numba: "
+        "pip install numba, or pass backend='numpy'"
+    ) from exc
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS
@@ -331,13 +338,35 @@ def _numpy_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> None:
         out[c0 - a : c1 - a] = formula(piece.coordinates(c0, c1), *piece.params)
 
 
-def _fill_range(plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: int) -> None:
+def numpy_is_faster(kind: str, params: tuple[float, ...]) -> bool:
+    """Whether a piece costs a general power or ``tanh`` per element.
+
+    Numba calls the scalar ``libm`` function for those, while NumPy has
+    SIMD versions (AVX-512 on x86): there `fill` runs the NumPy formula
+    instead, still split over its threads (ufuncs release the GIL). The
+    choice depends on the piece alone, never on the window, so windows stay
+    bit-identical to the whole. Measured in ``benchmarks/bench_generate.py``.
+    """
+    if kind == "cosine":
+        return params[3] != 1.0
+    if kind == "polynomial":
+        return params[3] not in (1.0, 2.0)
+    if kind in ("cosine_k", "polynomial_k"):
+        return params[-1] != 1.0 or (kind == "polynomial_k" and params[3] not in (1.0, 2.0))
+    if kind == "cyclic":
+        return params[4] == 2.0  # exp_range: gamma ** x
+    return kind == "tanh"
+
+
+def _fill_range(
+    plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: int, route: bool = True
+) -> None:
     """Write indices ``[lo, hi)`` of `plan` into ``buf[lo - start : hi - start]``."""
     for piece in plan.pieces_in(lo, hi):
         a, b = max(piece.offset, lo), min(piece.offset + piece.length, hi)
         out = buf[a - start : b - start]
         kernel = KERNELS.get(piece.kind)
-        if kernel is None:
+        if kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)
         else:
             kernel(out, a - piece.offset, piece.x0, piece.direction, *piece.params)
@@ -358,23 +387,31 @@ def thread_count(n: int) -> int:
 
 
 def fill(
-    plan: Any, buf: NDArray[np.floating], start: int, stop: int, threads: int | None = None
+    plan: Any,
+    buf: NDArray[np.floating],
+    start: int,
+    stop: int,
+    threads: int | None = None,
+    *,
+    route: bool = True,
 ) -> None:
     """Fill `buf` with indices ``[start, stop)`` of `plan`, then set its pins.
 
     `threads` defaults to `thread_count`; the result does not depend on it.
+    With `route` False every piece runs its kernel, even where
+    `numpy_is_faster` (the tests check every kernel that way).
     """
     n = stop - start
     t = thread_count(n) if threads is None else max(1, min(threads, n))
     if t == 1:
-        _fill_range(plan, buf, start, start, stop)
+        _fill_range(plan, buf, start, start, stop, route)
     else:
         cuts = [start + n * i // t for i in range(t + 1)]
         errors: list[BaseException] = []
 
         def work(lo: int, hi: int) -> None:
             try:
-                _fill_range(plan, buf, start, lo, hi)
+                _fill_range(plan, buf, start, lo, hi, route)
             except BaseException as exc:  # re-raised in the calling thread
                 errors.append(exc)
 
@@ -385,7 +422,7 @@ def fill(
         for w in workers:
             w.start()
         try:
-            _fill_range(plan, buf, start, cuts[0], cuts[1])
+            _fill_range(plan, buf, start, cuts[0], cuts[1], route)
         finally:
             for w in workers:
                 w.join()

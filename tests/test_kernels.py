@@ -33,10 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DTYPES = [np.float64, np.float32]
 
 
-def numba_fill(plan: Plan, dtype=np.float64, start=0, stop=None, threads=None):
+def numba_fill(plan: Plan, dtype=np.float64, start=0, stop=None, threads=None, route=False):
+    """The kernels' result; `route` lets `fill` hand costly kinds to NumPy formulas."""
     stop = plan.length if stop is None else stop
     buf = np.full(stop - start, np.nan, dtype=dtype)
-    _kernels.fill(plan, buf, start, stop, threads=threads)
+    _kernels.fill(plan, buf, start, stop, threads=threads, route=route)
     return buf
 
 
@@ -191,13 +192,14 @@ def test_cosine_against_an_extended_precision_closed_form():
 @pytest.mark.parametrize("kind", sorted(KIND_PLANS))
 def test_windows_and_thread_splits_equal_the_whole_bitwise(kind, dtype):
     for plan in KIND_PLANS[kind]:
-        whole = numba_fill(plan, dtype, threads=1)
-        n = plan.length
-        for start, stop in [(0, n), (1, n - 1), (511, 513), (512, 1024), (7, 8), (n - 1, n),
-                            (n // 3, 2 * n // 3), (5, 5)]:
-            for threads in (1, 2, 3):
-                got = numba_fill(plan, dtype, start, stop, threads=threads)
-                assert np.array_equal(got, whole[start:stop]), (start, stop, threads)
+        for route in (False, True):
+            whole = numba_fill(plan, dtype, threads=1, route=route)
+            n = plan.length
+            for start, stop in [(0, n), (1, n - 1), (511, 513), (512, 1024), (7, 8),
+                                (n - 1, n), (n // 3, 2 * n // 3), (5, 5)]:
+                for threads in (1, 2, 3):
+                    got = numba_fill(plan, dtype, start, stop, threads=threads, route=route)
+                    assert np.array_equal(got, whole[start:stop]), (start, stop, threads)
 
 
 @settings(max_examples=40)
@@ -235,6 +237,18 @@ def test_property_exponential_backends(start, rate, period, staircase):
     want = sa.exponential(3000, backend="numpy", **kwargs)
     assert np.max(np.abs(got - want)) <= 4 * np.finfo(float).eps * start
     assert got[0] == start
+
+
+def test_routing_hands_general_powers_and_tanh_to_numpy():
+    routed = [p for ps in KIND_PLANS.values() for p in ps
+              if _kernels.numpy_is_faster(p.pieces[0].kind, p.pieces[0].params)]
+    kinds = {p.pieces[0].kind for p in routed}
+    assert kinds == {"cosine", "polynomial", "tanh", "cyclic", "cosine_k", "polynomial_k"}
+    assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 1.0))
+    assert not _kernels.numpy_is_faster("polynomial", (1.0, 0.0, 10.0, 2.0))
+    for plan in routed:
+        # The NumPy formulas, split over threads and chunks, equal the NumPy path.
+        assert np.array_equal(numba_fill(plan, threads=3, route=True), numpy_fill(plan))
 
 
 def test_out_memmap_and_slices(tmp_path):
