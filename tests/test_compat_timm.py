@@ -108,7 +108,15 @@ def ours(name, base, n, updates_per_epoch=None, **kwargs):
 
 
 def compare(name, base, n, updates_per_epoch=None, **kwargs):
-    expected = reference(name, base, n, updates_per_epoch, **kwargs)
+    try:
+        expected = reference(name, base, n, updates_per_epoch, **kwargs)
+    except ValueError as exc:  # cycles that end (cycle_mul < 1): timm's math.log fails
+        if "math domain error" not in str(exc):
+            raise
+        with pytest.raises(ValueError, match="math domain error"):
+            ours(name, base, n, updates_per_epoch, **kwargs)
+        COMPARED[f"{name} (fails)"] += 1
+        return None
     got = ours(name, base, n, updates_per_epoch, **kwargs)
     assert got.shape == expected.shape, (name, got.shape, expected.shape)
     scale = max(float(np.max(np.abs(expected))), np.finfo(float).tiny)
