@@ -247,8 +247,11 @@ def geometric(out, j0, x0, direction, start, end, span):
 
 @_jit
 def inverse_sqrt(out, j0, x0, direction, start, timescale):
+    # x * (1 / timescale) instead of x / timescale: one division per element
+    # instead of two (a relative difference of about one ulp).
+    rate = 1.0 / timescale
     for m in range(out.shape[0]):
-        out[m] = start / math.sqrt(_coordinate(j0 + m, x0, direction) / timescale + 1.0)
+        out[m] = start / math.sqrt(_coordinate(j0 + m, x0, direction) * rate + 1.0)
 
 
 @_jit
