@@ -6,5 +6,6 @@ rate from an optimizer, and ``num_steps`` for the array length where it has
 none). ``result[t]`` is what the anchor's optimizer would hold for update
 ``t``. None of these modules imports the framework it mirrors.
 
-Modules: `convnext` (the ConvNeXt/BEiT/DINO ``cosine_scheduler``).
+Modules: `convnext` (the ConvNeXt/BEiT/DINO ``cosine_scheduler``), `timm` (timm's
+schedulers), `fvcore` (fvcore's param schedulers, detectron2's warmup and LRMultiplier).
 """
