@@ -725,6 +725,11 @@ def lr_multiplier(
     if grouped and not bases:
         raise ValueError("base_lr must hold at least one value, got base_lr=[]")
     check.backend(backend)
+    if not grouped and (dtype is np.float64 or dtype == "float64") and (
+        out is None or (isinstance(out, np.ndarray) and out.dtype == np.float64)
+    ):  # float64: scale in place, no second array
+        m = multiplier.sample(n, out=out, backend=backend)
+        return np.multiply(bases[0], m, out=m)
     m = multiplier.sample(n, backend=backend)
     if not grouped:
         buf = check.prepare_out(m.shape[0], dtype, out)

@@ -843,31 +843,44 @@ def wsd_lr_scheduler(
         builder.add("polynomial", left - a, (base, 0.0, -timescale, -exponent), x0=float(a))
         builder.constant(hi - left, lr_min)
 
-    def factor_plan(length: int) -> Plan:
-        """``decay(f)`` over the decaying counts (1 before them)."""
-        builder = Builder().constant(min(hold + 1, length), 1.0)
-        n = max(0, min(hold + decay_t, length) - builder.length)
+    def decay_pieces(builder: Builder, n: int, top: float, bottom: float) -> None:
+        """``bottom + (top - bottom) decay(f)`` for ``t_d = 1 .. n``, ``f = t_d / decay_t``."""
         span = float(decay_t)
         if decay_fn == "linear":
-            builder.add("polynomial", n, (1.0, 0.0, span, 1.0), x0=1.0)
+            builder.add("polynomial", n, (top, bottom, span, 1.0), x0=1.0)
         elif decay_fn == "1-sqrt":
-            builder.add("one_minus_sqrt", n, (1.0, 0.0, span), x0=1.0)
+            builder.add("one_minus_sqrt", n, (top, bottom, span), x0=1.0)
         elif decay_fn == "cosine":
-            builder.add("cosine", n, (1.0, 0.0, span, 1.0), x0=1.0)
-        elif decay_fn == "power":
-            builder.add("polynomial", n, (0.0, 1.0, span, decay_power), x0=span - 1.0,
+            builder.add("cosine", n, (top, bottom, span, 1.0), x0=1.0)
+        elif decay_fn == "power":  # 1 - f^p: the polynomial (1 - q)^p played backwards
+            builder.add("polynomial", n, (bottom, top, span, decay_power), x0=span - 1.0,
                         direction=-1.0)
-        else:  # exp: r ** f here, normalised in post
+        else:  # exp: r ** f here (top=1, bottom=0), normalised by the caller
             builder.add("exponential", n, (1.0, ratio, span, 0.0), x0=1.0)
-        builder.constant(length - builder.length, decay(1.0))
-        return builder.plan()
 
-    def make(base: float, length: int) -> tuple[Plan, Post]:
+    def decaying(builder: Builder, length: int) -> int:
+        """The number of counts from ``builder.length`` on where ``0 < f < 1``."""
+        return max(0, min(hold + decay_t, length) - builder.length)
+
+    def make(base: float, length: int) -> tuple[Plan, Post | None]:
         builder = Builder()
         first = _begin(builder, length, base, (warmup_t, init, base))
+        if stable_fn == "constant" and decay_fn in ("linear", "1-sqrt", "cosine", "power"):
+            # one curve per phase: stable value s, then s -> lr_min by decay(f)
+            level = stable(0, base)
+            builder.constant(max(0, min(hold + 1, length) - first), level)
+            decay_pieces(builder, decaying(builder, length), level, lr_min)
+            builder.constant(length - builder.length, lr_min + (level - lr_min) * decay(1.0))
+            return builder.plan(), None
+        # a decaying stable phase (or an exp / callable decay): lr_min + (s - lr_min) * decay
         stable_pieces(builder, first - warmup_t, length - warmup_t, base)
         plan = builder.plan()
-        factors = None if callable(decay_fn) else factor_plan(length)
+        factors = None
+        if not callable(decay_fn):
+            fb = Builder().constant(min(hold + 1, length), 1.0)
+            decay_pieces(fb, decaying(fb, length), 1.0, 0.0)
+            fb.constant(length - fb.length, decay(1.0))
+            factors = fb.plan()
 
         def post(values: Floats, a: int, b: int) -> None:
             lo = max(a, hold + 1)
