@@ -40,10 +40,11 @@ so it is about 200 bytes for any length and loads with
 ``torch.load(weights_only=True)``. The fingerprint is
 ``"sha256:" + sha256(values as little-endian float64, plus the keys and
 shapes)``; it is computed the first time it is needed (the first
-``state_dict()``), in chunks, and cached. That costs about 0.7 s per 10⁹
-bytes hashed (≈ 6 s once for a 10⁹-step float64 schedule, measured on a
-2-core VM); pass ``fingerprint=`` to skip it, e.g. a hash of the spec the
-schedule was built from.
+``state_dict()``), in chunks, and cached, so building a scheduler costs
+nothing per step of the schedule. Hashing runs at about 1 GB/s (0.7-1.4 s per
+GB on a busy 2-core VM, see ``benchmarks/ADAPTERS.md``): ≈ 6-11 s once for a
+10⁹-step float64 schedule. Pass ``fingerprint=`` to skip it, e.g. a hash of
+the spec the schedule was built from.
 
 `~ArrayScheduler.load_state_dict` writes the restored step's values into the
 optimizer at once (the order relative to ``optimizer.load_state_dict`` does
@@ -113,6 +114,8 @@ FORMAT = "schedarray.ArrayScheduler/1"
 #: Elements hashed per chunk (bounds the temporary of a float32 -> float64 cast).
 _HASH_CHUNK = 1 << 20
 _ON_EXHAUSTED = ("raise", "hold")
+# How a job writes a group: as is, times the group's lr_scale, or as betas[0].
+_PLAIN, _LR_SCALED, _BETA1 = 0, 1, 2
 
 
 class ScheduleExhaustedError(IndexError):
@@ -194,6 +197,15 @@ def _columns(values: Any) -> dict[str, np.ndarray]:
     if len(set(lengths.values())) > 1:
         raise ValueError(f"values must all have the same number of steps, got lengths {lengths}")
     return columns
+
+
+def _row_reader(arr: np.ndarray) -> Any:
+    """``index -> list of floats`` of row `index` of a 2-D array."""
+
+    def read(index: int) -> list[float]:
+        return arr[index].tolist()
+
+    return read
 
 
 class ArrayScheduler(LRScheduler):
@@ -299,9 +311,21 @@ class ArrayScheduler(LRScheduler):
                         "would set none of them (groups built with weight_decay=0 are kept at "
                         "0); give the optimizer a nonzero weight_decay or pass a 2-D array"
                     )
-            jobs.append((key, arr, targets))
+            mode = _BETA1 if key == "betas" else _PLAIN
+            if key == "lr" and arr.ndim == 1:
+                mode = _LR_SCALED
+            jobs.append((key, arr, targets, mode))
         self._columns = columns
-        self._jobs = tuple(jobs)
+        # The plan of `_write`: how to read each key's row, and every (key, group) write.
+        self._keys = tuple(key for key, _, _, _ in jobs)
+        self._reads = tuple(
+            (a.item, False) if a.ndim == 1 else (_row_reader(a), True) for _, a, _, _ in jobs
+        )
+        self._writes = tuple(
+            (job, j, key, mode, arr.ndim == 2)
+            for job, (key, arr, targets, mode) in enumerate(jobs)
+            for j in targets
+        )
         self._fingerprint = fingerprint
         lr = columns.get("lr")
         # The fast path in step(): only a 1-D learning rate.
@@ -380,34 +404,49 @@ class ArrayScheduler(LRScheduler):
             f"or pass on_exhausted='hold' to keep the last value)"
         )
 
-    def _write(self, index: int) -> None:
-        """Write every scheduled key of update `index` into the param groups."""
+    def _write(self, index: int, _float: type = float, _tensor: type = _Tensor) -> None:
+        """Write every scheduled key of update `index` into the param groups.
+
+        Every value is read and checked before the first one is written, so
+        an error leaves the optimizer as it was. (The keyword defaults only
+        bind constants as locals, for speed.)
+        """
+        rows = []
+        for read, two_d in self._reads:
+            row = read(index)
+            if (any(v - v for v in row) if two_d else row - row):
+                self._not_finite(self._keys[len(rows)], index, row)
+            rows.append(row)
         groups = self.optimizer.param_groups
-        for key, arr, targets in self._jobs:
-            row = arr[index]
-            for j in targets:
-                group = groups[j]
-                value = row.item() if arr.ndim == 1 else row.item(j)
-                if value - value:
-                    self._not_finite(key, index, value)
-                if key == "lr" and arr.ndim == 1:
-                    scale = group.get("lr_scale")
-                    if scale is not None:
-                        value = value * scale
-                if key == "betas":
+        for job, j, key, mode, two_d in self._writes:
+            group = groups[j]
+            value = rows[job][j] if two_d else rows[job]
+            if mode:
+                if mode == _LR_SCALED:
+                    if "lr_scale" in group:
+                        value = value * group["lr_scale"]
+                else:  # betas: only the first element
                     beta1, beta2 = group["betas"]
-                    if isinstance(beta1, _Tensor):
+                    if isinstance(beta1, _tensor):
                         beta1.fill_(value)
                     else:
                         group["betas"] = (value, beta2)
                     continue
-                current = group[key]
-                if isinstance(current, _Tensor):
-                    current.fill_(value)
-                else:
-                    group[key] = value
+            current = group[key]
+            if current.__class__ is _float:
+                group[key] = value
+            elif isinstance(current, _tensor):
+                current.fill_(value)
+            else:
+                group[key] = value
 
-    def _not_finite(self, key: str, index: int, value: float) -> None:
+    def _not_finite(self, key: str, index: int, value: Any) -> None:
+        if isinstance(value, list):  # a row of a 2-D array
+            column = next(j for j, v in enumerate(value) if v - v)
+            raise ValueError(
+                f"values[{key!r}] must be finite, got "
+                f"values[{key!r}][{index}, {column}]={value[column]!r}"
+            )
         raise ValueError(
             f"values[{key!r}] must be finite, got values[{key!r}][{index}]={value!r}"
         )
