@@ -337,6 +337,25 @@ def test_noise_is_torch_generator_noise_bit_for_bit():
     NOISE_DRAWS["draws"] += 4 * 1000
 
 
+@pytest.mark.parametrize(("first", "count"), [(0, 1500), (-40, 80), (2**32 - 30, 60),
+                                              (2**40, 20)])
+@pytest.mark.parametrize(("pct", "std"), [(0.67, 1.0), (0.03, 1.0), (0.4, 0.2)])
+def test_vectorized_noise_is_torch_generator_noise(first, count, pct, std):
+    # the generators run side by side; narrow noise_pct needs the long and scalar fallbacks
+    seeds = range(first, first + count)
+    expected = []
+    for seed in seeds:
+        generator = torch.Generator()
+        generator.manual_seed(seed)
+        while True:
+            draw = torch.randn(1, generator=generator).item() * std
+            if abs(draw) < pct:
+                break
+        expected.append(draw)
+    np.testing.assert_array_equal(C.torch_normal_noises(seeds, pct, std), expected)
+    NOISE_DRAWS["draws"] += count
+
+
 # ----------------------------------------------------------------------------- array API
 
 
