@@ -38,7 +38,7 @@ native schedules:
 Noise reproduces timm exactly without torch: timm draws it from a
 ``torch.Generator`` seeded with ``noise_seed + t``; this module runs the same
 MT19937 stream and Box-Muller transform in NumPy (checked bit for bit against
-torch in the tests). It costs a few tens of microseconds per noisy step.
+torch in the tests), a few microseconds per noisy step.
 
 timm's ``PlateauLRScheduler`` reacts to a metric and is not a precomputable
 schedule; it has no counterpart here.
@@ -66,6 +66,8 @@ __all__ = [
     "poly_lr_scheduler",
     "step_lr_scheduler",
     "tanh_lr_scheduler",
+    "torch_normal_noise",
+    "torch_normal_noises",
     "wsd_lr_scheduler",
 ]
 
