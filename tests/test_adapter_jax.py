@@ -215,3 +215,22 @@ def test_bad_arguments(kwargs, exc, match):
 def test_float_counts_are_refused():
     with pytest.raises(TypeError, match="count must be an integer step, got dtype float32"):
         as_schedule(LR)(jnp.float32(1.0))
+
+
+def test_readme_optax_example():
+    ns = {}
+    exec(_readme_example("optax"), ns)
+    state, lr, wd = ns["state"], ns["lr"], ns["wd"]
+    assert int(state.count) == 1
+    assert float(state.hyperparams["learning_rate"]) == np.float32(lr[0])
+    assert float(state.hyperparams["weight_decay"]) == np.float32(wd[0])
+    assert np.asarray(ns["updates"]["w"]).shape == (3,)
+
+
+def _readme_example(name):
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
+    assert match, f"README.md has no example {name!r}"
+    return match.group(1)

@@ -117,6 +117,20 @@ restored = loaded.optimizer._learning_rate
 out["loaded"] = type(restored).__name__, [float(restored(k)) for k in range(N)]
 out["loaded_iterations"] = int(keras.ops.convert_to_numpy(loaded.optimizer.iterations))
 
+# the README's example
+import re
+text = Path("README.md").read_text(encoding="utf-8")
+block = re.search(r"<!-- example: keras -->\n```python\n(.*?)```", text, re.S).group(1)
+keras.utils.set_random_seed(0)
+ns = {"model": keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]),
+      "x": np.tile(x, (4, 1)), "y": np.tile(y, (4, 1))}
+exec(block, ns)
+readme_opt = ns["model"].optimizer
+out["readme"] = [int(keras.ops.convert_to_numpy(readme_opt.iterations)), len(ns["lr"]),
+                 type(readme_opt._learning_rate).__name__,
+                 float(keras.ops.convert_to_numpy(readme_opt.learning_rate)),
+                 float(np.float32(ns["lr"][-1]))]
+
 errors = {}
 for label, args, kwargs in [
     ("2d", (np.zeros((2, 2)),), {}),
@@ -205,6 +219,13 @@ def test_bad_arguments(run):
     assert errors["empty"].startswith("ValueError: values must have at least one step")
     assert errors["spec"].startswith("ValueError")
     assert "cosin" in errors["spec"]
+
+
+def test_readme_example(run):
+    iterations, length, kind, after, last = run["readme"]
+    assert iterations == length == 12
+    assert kind == "ArraySchedule"
+    assert after == last  # optimizer.learning_rate after training: the last value
 
 
 def test_missing_keras_names_the_extra():

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import weakref
@@ -295,6 +296,25 @@ def test_non_finite_value_raises_at_the_step_that_uses_it():
     wd[0] = np.inf
     with pytest.raises(ValueError, match=r"values\['weight_decay'\]\[0\]=inf"):
         ArrayScheduler(opt, {"lr": LR, "weight_decay": wd})
+
+
+def test_a_bad_value_anywhere_leaves_every_group_unchanged():
+    _, opt = _model_and_optimizer()
+    wd = np.stack([WD, WD], axis=1)
+    wd[3, 1] = np.inf
+    sched = ArrayScheduler(opt, {"lr": LR, "weight_decay": wd})
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    before = _groups_state(opt)
+    with pytest.raises(ValueError, match=r"values\['weight_decay'\]\[3, 1\]=inf"):
+        sched.step()
+    assert _groups_state(opt) == before  # lr (read first) was not written either
+    assert sched.last_epoch == 2
+
+
+def _groups_state(opt):
+    return [(g["lr"], g["weight_decay"]) for g in opt.param_groups]
 
 
 def test_initial_step_starts_inside_the_schedule():
@@ -610,3 +630,43 @@ def test_dataloader_fork_workers_with_the_scheduler_in_the_parent(backend):
     proc = _run(FORK_CODE.replace("BACKEND", repr(backend)), timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+# -- the README's examples ---------------------------------------------------------------
+
+
+def readme_example(name):
+    """The code block after ``<!-- example: name -->`` in README.md."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", text, re.S)
+    assert match, f"README.md has no example {name!r}"
+    return match.group(1)
+
+
+def _example_namespace():
+    torch.manual_seed(0)
+    x = torch.randn(32, 4)
+    y = x.sum(dim=1, keepdim=True)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=4)
+    return {"model": torch.nn.Linear(4, 1), "loader": loader,
+            "loss_fn": torch.nn.functional.mse_loss}
+
+
+def test_readme_manual_loop(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ns = _example_namespace()
+    exec(readme_example("torch-manual"), ns)
+    assert ns["step"] == 3 * len(ns["loader"]) == len(ns["lr"])
+    assert ns["optimizer"].param_groups[0]["lr"] == ns["lr"][-1]
+
+
+def test_readme_array_scheduler(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ns = _example_namespace()
+    exec(readme_example("torch-scheduler"), ns)
+    scheduler, lr, wd = ns["scheduler"], ns["lr"], ns["wd"]
+    assert scheduler.last_epoch == len(lr) == 3 * len(ns["loader"])
+    group = ns["optimizer"].param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (lr[-1], wd[-1])
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert saved["scheduler"] == scheduler.state_dict()

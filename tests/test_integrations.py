@@ -216,3 +216,54 @@ def test_accelerate_prepare_and_accumulate():
     assert seen == EXPECTED
     assert sched.scheduler.last_epoch == N
     assert np.isfinite(model.weight.detach().numpy()).all()
+
+
+# -- the README's examples ---------------------------------------------------------------
+
+
+def _quiet_lightning(pl):
+    """Lightning's advice about this environment (no tensorboard, few workers), not ours."""
+    warnings.simplefilter("ignore", pl.utilities.warnings.PossibleUserWarning)
+    warnings.filterwarnings("ignore", "Starting from v1.9.0, `tensorboardX` has been removed")
+    warnings.filterwarnings("ignore", r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
+@pytest.mark.filterwarnings("ignore:'pin_memory' argument is set as true:UserWarning")  # CPU only
+def test_readme_hf_trainer(hf, tmp_path, monkeypatch):
+    from tests.test_adapter_torch import readme_example
+
+    monkeypatch.chdir(tmp_path)
+    x, y = _data(64)
+    ns = {"model": _TinyRegression(),
+          "train_dataset": [{"x": x[i], "labels": y[i]} for i in range(len(x))]}
+    exec(readme_example("hf-trainer"), ns)
+    assert ns["trainer"].state.global_step == len(ns["lr"]) == 20
+    assert ns["trainer"].lr_scheduler.last_epoch == 20
+    assert ns["optimizer"].param_groups[0]["lr"] == ns["lr"][-1]
+
+
+def test_readme_lightning(pl, tmp_path, monkeypatch):
+    from tests.test_adapter_torch import readme_example
+
+    monkeypatch.chdir(tmp_path)
+    x, y = _data(160)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=4)
+    ns = {"loader": loader}
+    with warnings.catch_warnings():
+        _quiet_lightning(pl)
+        exec(readme_example("lightning"), ns)
+    module = ns["LitModel"]  # the example fits a fresh instance; check one the same way
+    assert issubclass(module, pl.LightningModule)
+    seen = []
+
+    class Probe(module):
+        def on_before_optimizer_step(self, optimizer):
+            seen.append(optimizer.param_groups[0]["lr"])
+
+    trainer = pl.Trainer(max_steps=len(ns["lr"]), accumulate_grad_batches=2, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False)
+    with warnings.catch_warnings():
+        _quiet_lightning(pl)
+        trainer.fit(Probe(), loader)
+    assert seen == list(ns["lr"])
