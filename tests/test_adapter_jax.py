@@ -149,6 +149,30 @@ def test_optax_training_uses_every_value_and_a_weight_decay_schedule(placement):
     assert _loss(params, *_data()) < _loss({"w": jnp.zeros(3), "b": jnp.zeros(())}, *_data())
 
 
+def test_two_parameter_groups_with_a_scaled_schedule():
+    """optax's param groups: multi_transform with the head at lr_scale 0.5 (layer decay)."""
+
+    def group(scale):
+        return optax.inject_hyperparams(optax.adamw)(
+            learning_rate=as_schedule(sa.scale(LR, scale)), weight_decay=as_schedule(WD)
+        )
+
+    tx = optax.multi_transform({"w": group(0.5), "b": group(1.0)}, {"w": "w", "b": "b"})
+    x, y = _data()
+    params = {"w": jnp.zeros(3), "b": jnp.zeros(())}
+    state = tx.init(params)
+    update = jax.jit(lambda p, s: tx.update(jax.grad(_loss)(p, x, y), s, p))
+    seen = {"w": [], "b": []}
+    for _ in range(N):
+        updates, state = update(params, state)
+        params = optax.apply_updates(params, updates)
+        for label in seen:
+            inner = state.inner_states[label].inner_state
+            seen[label].append(float(inner.hyperparams["learning_rate"]))
+    assert seen["w"] == [float(np.float32(v * 0.5)) for v in LR]
+    assert seen["b"] == [float(np.float32(v)) for v in LR]
+
+
 def test_plain_optax_schedule_argument_trains_like_an_optax_lookup_table():
     direct, _ = _train(optax.adamw(learning_rate=as_schedule(LR), weight_decay=0.05))
     table = jnp.asarray(LR, dtype=jnp.float32)
