@@ -13,7 +13,10 @@ total_steps``. Durations are steps (``int``), epochs (``"5ep"`` with
 ``x[0] == start``, ``x[warmup_steps] == peak``, ``x[-1] == end``. Other
 libraries' conventions live in `schedarray.compat`.
 
-Importing schedarray imports NumPy only.
+Importing schedarray imports NumPy only. The framework adapters are opt-in
+submodules: `schedarray.torch.ArrayScheduler` (a PyTorch ``LRScheduler``),
+`schedarray.jax.as_schedule` (an optax schedule) and
+`schedarray.keras.ArraySchedule` (a Keras ``LearningRateSchedule``).
 """
 
 from __future__ import annotations
