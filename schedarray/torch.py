@@ -7,7 +7,13 @@ the Hugging Face ``Trainer(optimizers=(opt, sched))``, Lightning
 the optimizer holds update 0's values and ``last_epoch == 0``; after ``k``
 calls to `~ArrayScheduler.step` it holds update ``k``'s values and
 ``last_epoch == k``. Call ``step()`` once per optimizer update (after
-``optimizer.step()``), not per micro-batch of gradient accumulation.
+``optimizer.step()``), not per micro-batch of gradient accumulation. The
+Hugging Face ``Trainer`` and Lightning do exactly that. Accelerate's prepared
+scheduler does too on one process, but on ``n`` processes (without
+``split_batches=True``) it steps ``n`` times per update by design — build the
+schedule ``n`` times longer, or create the ``Accelerator`` with
+``step_scheduler_with_optimizer=False`` and step once per update yourself; a
+schedule stepped too fast ends with `ScheduleExhaustedError`, not silently.
 
 What the values may be
 ----------------------
