@@ -6,6 +6,7 @@ rate from an optimizer, and ``num_steps`` for the array length where it has
 none). ``result[t]`` is what the anchor's optimizer would hold for update
 ``t``. None of these modules imports the framework it mirrors.
 
-Modules: `convnext` (the ConvNeXt/BEiT/DINO ``cosine_scheduler``), `timm` (timm's
+Modules: `convnext` (the ConvNeXt/BEiT/DINO ``cosine_scheduler``), `torch` (torch's
+lr_scheduler classes), `hf` (Hugging Face transformers schedules), `timm` (timm's
 schedulers), `fvcore` (fvcore's param schedulers, detectron2's warmup and LRMultiplier).
 """
