@@ -378,3 +378,47 @@ def test_dtype_out_groups_and_window():
 def test_bad_input_is_rejected_with_the_parameter_named(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- native equivalents
+
+
+def test_the_native_equivalents_named_in_the_readme():
+    b, w, t = 0.3, 10, 100
+    pairs = [
+        (H.get_linear_schedule_with_warmup(b, w, t),
+         sa.warmup_linear(t + 1, peak=b, warmup_steps=w)[:t]),
+        (H.get_cosine_schedule_with_warmup(b, w, t),
+         sa.warmup_cosine(t + 1, peak=b, warmup_steps=w)[:t]),
+        (H.get_polynomial_decay_schedule_with_warmup(b, w, t, 1e-3, 2.0),
+         sa.warmup_decay(t + 1, peak=b, warmup_steps=w, end=1e-3, decay="polynomial",
+                         decay_options={"power": 2.0})[:t]),
+        (H.get_constant_schedule(b, num_steps=t), sa.constant(t, value=b)),
+        (H.get_constant_schedule_with_warmup(b, w, num_steps=t),
+         sa.warmup_decay(t, peak=b, warmup_steps=w, decay="constant")),
+        (H.get_inverse_sqrt_schedule(b, w, num_steps=t),
+         sa.warmup_decay(t, peak=b, warmup_steps=w, decay="inverse_sqrt",
+                         decay_options={"timescale": w})),
+        (H.get_cosine_with_min_lr_schedule_with_warmup(b, w, t, min_lr_rate=0.1),
+         sa.warmup_cosine(t + 1, peak=b, warmup_steps=w, end=0.1 * b)[:t]),
+    ]
+    for up, native_up in (("linear", "linear"), ("cosine", "cosine"), ("1-sqrt", "one_minus_sqrt")):
+        for down, native_down in (("linear", "linear"), ("cosine", "cosine"),
+                                  ("1-sqrt", "one_minus_sqrt")):
+            pairs.append((
+                H.get_wsd_schedule(b, w, 30, t, warmup_type=up, decay_type=down, min_lr_ratio=0.1),
+                sa.wsd(t + 1, peak=b, warmup_steps=w, decay_steps=31, start=0.1 * b, end=0.1 * b,
+                       warmup=native_up, decay=native_down)[:t]))
+    for got, native in pairs:
+        np.testing.assert_allclose(got, native, rtol=0, atol=1e-15 * np.max(np.abs(native)))
+
+
+def test_the_readme_example_runs():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("### Porting from PyTorch and Hugging Face", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    ns = {}
+    exec(code, ns)
+    assert ns["lr"].shape == (10_000, 2)

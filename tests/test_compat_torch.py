@@ -437,3 +437,36 @@ def test_dtype_out_and_window():
 def test_bad_input_is_rejected_with_the_parameter_named(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- native equivalents
+
+
+def test_the_native_equivalents_named_in_the_readme():
+    b = 0.3
+    pairs = [
+        (C.step_lr(b, 50, 7, 0.5), sa.step(50, start=b, step_size=7, gamma=0.5)),
+        (C.multi_step_lr(b, 50, [7, 20, 20], 0.5),
+         sa.multistep(50, start=b, milestones=[7, 20, 20], gamma=0.5)),
+        (C.constant_lr(b, 30, 0.25, 10),
+         sa.piecewise_constant(30, boundaries=[10], values=[0.25 * b, b])),
+        (C.linear_lr(b, 50, 0.1, 0.9, 20),
+         sa.join(sa.linear(20, start=0.1 * b, end=0.9 * b, endpoint=False),
+                 sa.constant(30, value=0.9 * b))),
+        (C.exponential_lr(b, 50, 0.95), sa.exponential(50, start=b, rate=0.95)),
+        (C.polynomial_lr(b, 31, 30, 2.0), sa.polynomial(31, start=b, power=2.0)),
+        (C.cosine_annealing_lr(b, 41, 40, 0.01), sa.cosine(41, start=b, end=0.01)),
+        (C.cyclic_lr(0.01, 100, b, 7, 5, "triangular2"),
+         sa.cyclic(100, low=0.01, high=b, step_size_up=7, step_size_down=5, mode="triangular2")),
+    ]
+    for three in (False, True):
+        for strategy, anneal in (("cos", "cosine"), ("linear", "linear")):
+            kw = {"pct_start": 0.3, "anneal_strategy": strategy, "three_phase": three}
+            pairs.append((C.one_cycle_lr(b, 100, **kw),
+                          sa.one_cycle(100, peak=b, warmup_steps=29, anneal=anneal,
+                                       three_phase=three)))
+            pairs.append((C.one_cycle_lr_momentum(b, 100, **kw),
+                          sa.one_cycle_momentum(100, start=0.95, peak=0.85, warmup_steps=29,
+                                                anneal=anneal, three_phase=three)))
+    for got, native in pairs:
+        np.testing.assert_allclose(got, native, rtol=0, atol=1e-15 * np.max(np.abs(native)))
