@@ -470,3 +470,11 @@ def test_the_native_equivalents_named_in_the_readme():
                                                 anneal=anneal, three_phase=three)))
     for got, native in pairs:
         np.testing.assert_allclose(got, native, rtol=0, atol=1e-15 * np.max(np.abs(native)))
+
+
+def test_numba_backend_fills_the_group_columns_like_numpy():
+    for make in (lambda b: C.one_cycle_lr([0.1, 0.2], 500, three_phase=True, backend=b),
+                 lambda b: C.cosine_annealing_lr([0.1, 0.3], 500, 70, 0.01, backend=b)):
+        fast, slow = make("numba"), make("numpy")
+        assert fast.shape == slow.shape == (500, 2)
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=4 * np.finfo(float).eps * 0.3)
