@@ -392,3 +392,21 @@ def test_scalar_calls_and_repr():
 def test_bad_input_is_rejected(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_readme_native_equivalents():
+    n = 100
+    close = {"rtol": 0, "atol": TOL}
+    np.testing.assert_allclose(C.cosine_param_scheduler(1.0, 0.1).sample(n),
+                               sa.cosine(n, start=1.0, end=0.1, endpoint=False), **close)
+    np.testing.assert_allclose(C.linear_param_scheduler(1.0, 0.1).sample(n),
+                               sa.linear(n, start=1.0, end=0.1, endpoint=False), **close)
+    np.testing.assert_allclose(C.exponential_param_scheduler(1.0, 0.1).sample(n),
+                               sa.exponential(n, start=1.0, rate=0.1, transition_steps=n),
+                               **close)
+    np.testing.assert_allclose(C.polynomial_decay_param_scheduler(1.0, 2.0).sample(n),
+                               sa.polynomial(n, start=1.0, end=0.0, power=2.0, endpoint=False),
+                               **close)
+    np.testing.assert_array_equal(
+        C.lr_multiplier([0.1, 0.2], C.cosine_param_scheduler(1.0, 0.0), n),
+        sa.groups(C.cosine_param_scheduler(1.0, 0.0).sample(n), [0.1, 0.2]))

@@ -471,3 +471,31 @@ def test_timm_rejects_what_we_reject():
         reference("tanh", 0.1, 5, t_initial=5, lb=3.0, ub=3.0)
     with pytest.raises(ValueError, match="decay_t"):
         reference("wsd", 0.1, 5, t_initial=5, decay_t=6)
+
+
+# ----------------------------------------------------------------------------- README
+
+
+def test_readme_native_equivalents():
+    n, w, b, init, end = 100, 10, 0.1, 1e-4, 1e-5
+    close = {"rtol": 0, "atol": TOL * b}
+    np.testing.assert_allclose(
+        C.cosine_lr_scheduler(b, n, n - w, lr_min=end, warmup_t=w, warmup_lr_init=init,
+                              warmup_prefix=True, t_in_epochs=False),
+        sa.warmup_cosine(n + 1, peak=b, warmup_steps=w, start=init, end=end)[:n], **close)
+    np.testing.assert_allclose(
+        C.poly_lr_scheduler(b, n, n, power=2.0, lr_min=end, t_in_epochs=False),
+        sa.polynomial(n, start=b, end=end, power=2.0, endpoint=False), **close)
+    np.testing.assert_allclose(
+        C.wsd_lr_scheduler(b, n, n - w, 20, warmup_t=w, warmup_lr_init=init,
+                           decay_fn="linear", t_in_epochs=False),
+        sa.wsd(n + 1, peak=b, decay_steps=21, warmup_steps=w, start=init)[:n], **close)
+    np.testing.assert_array_equal(
+        C.step_lr_scheduler(b, n, 7, 0.5, t_in_epochs=False),
+        sa.step(n, start=b, step_size=7, gamma=0.5))
+    np.testing.assert_array_equal(
+        C.multi_step_lr_scheduler(b, n, [10, 30, 30, 70], 0.5, t_in_epochs=False),
+        sa.multistep(n, start=b, milestones=[9, 29, 29, 69], gamma=0.5))
+    tanh = C.tanh_lr_scheduler(b, n, n, t_in_epochs=False)
+    native = sa.tanh(n, start=b, end=0.0, endpoint=False)
+    assert 0 < np.max(np.abs(tanh - native)) < 0.01 * b  # close, not equal: unnormalised
