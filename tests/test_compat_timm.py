@@ -499,3 +499,21 @@ def test_readme_native_equivalents():
     tanh = C.tanh_lr_scheduler(b, n, n, t_in_epochs=False)
     native = sa.tanh(n, start=b, end=0.0, endpoint=False)
     assert 0 < np.max(np.abs(tanh - native)) < 0.01 * b  # close, not equal: unnormalised
+
+
+@settings(max_examples=40)
+@given(bases, lengths, epochs, cycles, warmups, noise, st.data())
+def test_any_window_equals_the_slice(base, n, upe, cyc, warm, noisy, data):
+    kwargs = {**cyc, **warm, **noisy, "t_in_epochs": upe is not None, "updates_per_epoch": upe}
+    if not fits(cyc | warm, n, upe):
+        return
+    a = data.draw(st.integers(0, n - 1))
+    b = data.draw(st.integers(a, n))
+    for fn in (C.cosine_lr_scheduler, C.tanh_lr_scheduler):
+        try:
+            whole = fn(base, n, **kwargs)
+        except ValueError:  # tanh's constructor reaches the end of the cycles, as timm's
+            with pytest.raises(ValueError, match="math domain error"):
+                sa.window(fn, a, b, base, n, **kwargs)
+            continue
+        np.testing.assert_array_equal(sa.window(fn, a, b, base, n, **kwargs), whole[a:b])
