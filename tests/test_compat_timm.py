@@ -356,6 +356,14 @@ def test_vectorized_noise_is_torch_generator_noise(first, count, pct, std):
     NOISE_DRAWS["draws"] += count
 
 
+def test_noise_redone_exactly_when_the_vectorized_draws_run_out(monkeypatch):
+    # with one pair of draws prepared, most seeds take the exact draw-by-draw path
+    monkeypatch.setattr(C, "_WORDS", 4)
+    seeds = range(100, 400)
+    expected = [C.torch_normal_noise(seed, 0.3, 1.0) for seed in seeds]
+    np.testing.assert_array_equal(C.torch_normal_noises(seeds, 0.3, 1.0), expected)
+
+
 # ----------------------------------------------------------------------------- array API
 
 
