@@ -410,3 +410,31 @@ def test_readme_native_equivalents():
     np.testing.assert_array_equal(
         C.lr_multiplier([0.1, 0.2], C.cosine_param_scheduler(1.0, 0.0), n),
         sa.groups(C.cosine_param_scheduler(1.0, 0.0).sample(n), [0.1, 0.2]))
+
+
+@settings(max_examples=60)
+@given(trees, st.integers(1, 300))
+def test_from_fvcore_converts_real_scheduler_objects(pair, n):
+    ref, ours = pair
+    converted = C.from_fvcore(ref)
+    try:
+        expected = ours.sample(n)
+    except ValueError:
+        with pytest.raises(ValueError, match="fvcore"):
+            converted.sample(n)
+        return
+    np.testing.assert_array_equal(converted.sample(n), expected)
+    COMPARED["from_fvcore"] += 1
+
+
+def test_from_fvcore_refuses_what_it_cannot_know():
+    class Custom(F.CosineParamScheduler):
+        def __call__(self, where):
+            return 2 * super().__call__(where)
+
+    with pytest.raises(TypeError, match="must not change __call__"):
+        C.from_fvcore(Custom(1.0, 0.0))
+    with pytest.raises(TypeError, match="fvcore ParamScheduler"):
+        C.from_fvcore(lambda where: 1.0)
+    sched = C.cosine_param_scheduler(1.0, 0.0)
+    assert C.from_fvcore(sched) is sched

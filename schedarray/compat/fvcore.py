@@ -14,6 +14,8 @@ arguments. So each function here returns a scheduler object, not an array:
   (the constructor sets ``t = 0`` and ``scheduler.step()`` after every update
   gives the next ``t``). A list of base rates gives one column per group.
 
+`from_fvcore` converts existing fvcore scheduler objects (detectron2's
+included), so a config can be ported without rewriting it.
 `warmup_param_scheduler` is detectron2's ``WarmupParamScheduler``
 (``detectron2/solver/lr_scheduler.py``; detectron2 is not on PyPI), including
 its ``rescale_interval`` switch.
@@ -59,6 +61,7 @@ __all__ = [
     "constant_param_scheduler",
     "cosine_param_scheduler",
     "exponential_param_scheduler",
+    "from_fvcore",
     "linear_param_scheduler",
     "lr_multiplier",
     "multi_step_param_scheduler",
@@ -748,3 +751,59 @@ def lr_multiplier(
             raise TypeError(f"out must be a writeable float32/float64 array, got {out.dtype}")
         buf = out
     return np.multiply(np.asarray(bases)[None, :], m[:, None], out=buf, casting="same_kind")
+
+
+_FVCORE = "fvcore.common.param_scheduler"
+
+
+def from_fvcore(scheduler: Any) -> ParamScheduler:
+    """The schedarray version of an fvcore scheduler object (fvcore need not be imported here).
+
+    Accepts instances of fvcore's own classes and of subclasses that do not
+    change ``__call__``, such as detectron2's ``WarmupParamScheduler`` (a
+    `CompositeParamScheduler`); composites are converted recursively. fvcore's
+    ``StepParamScheduler`` does not keep its (unused) ``num_updates``; the
+    conversion records 1.
+
+    Examples
+    --------
+    >>> class CosineParamScheduler:  # stands in for fvcore's class
+    ...     __module__ = "fvcore.common.param_scheduler"
+    ...     def __init__(self):
+    ...         self._start_value, self._end_value = 1.0, 0.0
+    ...     def __call__(self, where): ...
+    >>> from_fvcore(CosineParamScheduler())
+    CosineParamScheduler(start_value=1.0, end_value=0.0)
+    """
+    if isinstance(scheduler, ParamScheduler):
+        return scheduler
+    for cls in type(scheduler).__mro__:
+        if cls.__module__ == _FVCORE and cls.__name__ in _CONVERT:
+            if type(scheduler).__call__ is not cls.__call__:
+                break
+            return _CONVERT[cls.__name__](scheduler)
+    raise TypeError(
+        "scheduler must be an fvcore ParamScheduler of a built-in kind (a subclass "
+        f"must not change __call__), got scheduler={scheduler!r}"
+    )
+
+
+_CONVERT: dict[str, Callable[[Any], ParamScheduler]] = {
+    "ConstantParamScheduler": lambda s: ConstantParamScheduler(s._value),
+    "CosineParamScheduler": lambda s: CosineParamScheduler(s._start_value, s._end_value),
+    "ExponentialParamScheduler": lambda s: ExponentialParamScheduler(s._start_value, s._decay),
+    "LinearParamScheduler": lambda s: LinearParamScheduler(s._start_value, s._end_value),
+    "PolynomialDecayParamScheduler": lambda s: PolynomialDecayParamScheduler(
+        s._base_value, s._power
+    ),
+    "StepWithFixedGammaParamScheduler": lambda s: StepWithFixedGammaParamScheduler(
+        s.base_value, s.num_decays, s.gamma, s.num_updates
+    ),
+    "StepParamScheduler": lambda s: StepParamScheduler(1, s._param_schedule),
+    "MultiStepParamScheduler": lambda s: MultiStepParamScheduler(
+        s._param_schedule, s._num_updates, s._milestones
+    ),
+    "CompositeParamScheduler": lambda s: CompositeParamScheduler(
+        [from_fvcore(x) for x in s._schedulers], list(s._lengths), list(s._interval_scaling)
+    ),
+}
