@@ -56,7 +56,6 @@ from .._plan import Builder, render
 from .._types import Backend, FloatArray
 
 __all__ = [
-    "ParamScheduler",
     "composite_param_scheduler",
     "constant_param_scheduler",
     "cosine_param_scheduler",

@@ -66,8 +66,6 @@ __all__ = [
     "poly_lr_scheduler",
     "step_lr_scheduler",
     "tanh_lr_scheduler",
-    "torch_normal_noise",
-    "torch_normal_noises",
     "wsd_lr_scheduler",
 ]
 
