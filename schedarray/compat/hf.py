@@ -49,7 +49,7 @@ from numpy.typing import DTypeLike
 from .. import _check as check
 from .._plan import Builder
 from .._types import Backend, FloatArray
-from .torch import PerGroup, per_group, render_groups
+from .torch import PerGroup, _per_group, _render_groups
 
 __all__ = [
     "SCHEDULER_TYPES",
@@ -94,14 +94,14 @@ def _render(
     `build` appends the pieces for one base lr (at most `n` steps) and returns the
     value held for the rest of the array (``None``: the base lr).
     """
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = []
     for base in p["base_lr"]:
         builder = Builder()
         hold = build(builder, base)
         builder.constant(n - builder.length, base if hold is None else hold)
         plans.append(builder.plan())
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def _fits(builder: Builder, n: int, length: int) -> int:
@@ -589,11 +589,11 @@ def get_wsd_schedule(
     if t is not None and num_stable_steps is not None:
         warnings.warn("Both num_training_steps and num_stable_steps are specified. "
                       "num_stable_steps will be used.", UserWarning, stacklevel=2)
-    if num_stable_steps is None:
-        assert t is not None
-        s = t - w - d
-    else:
+    if num_stable_steps is not None:
+        # May be negative, as HF allows: the decay then starts part-way, at step W.
         s = check.integer(num_stable_steps, "num_stable_steps", minimum=-(2**62))
+    else:
+        s = (t or 0) - w - d
     up = check.choice(warmup_type, "warmup_type", _WSD_TYPES)
     down = check.choice(decay_type, "decay_type", _WSD_TYPES)
     ratio = check.nonnegative(min_lr_ratio, "min_lr_ratio")

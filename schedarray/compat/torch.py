@@ -82,7 +82,7 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, (list, tuple, np.ndarray))
 
 
-def per_group(
+def _per_group(
     values: dict[str, Any], convert: Callable[[Any, str], float] = check.real
 ) -> tuple[int | None, dict[str, tuple[float, ...]]]:
     """Broadcast scalar-or-list parameters to one value per group.
@@ -128,7 +128,7 @@ def _out_2d(shape: tuple[int, int], dtype: DTypeLike, out: Any) -> NDArray[np.fl
     return out
 
 
-def render_groups(
+def _render_groups(
     plans: Sequence[Plan], groups: int | None, dtype: DTypeLike, out: Any, backend: Backend
 ) -> FloatArray:
     """Render one plan (1-D result) or one plan per group into the columns of a 2-D array."""
@@ -142,7 +142,7 @@ def render_groups(
     return buf
 
 
-def steps(n: int, backend: Backend = "auto") -> NDArray[np.float64]:
+def _steps(n: int, backend: Backend = "auto") -> NDArray[np.float64]:
     """The step indices ``t`` of a schedule of length `n`, as float64.
 
     Rendered like any schedule (an identity line), so under `schedarray.window`
@@ -228,9 +228,9 @@ def lambda_lr(
     array([0.1   , 0.05  , 0.025 , 0.0125])
     """
     n = _length(num_steps)
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     fns = _callables(lr_lambda, groups, "lr_lambda")
-    t = steps(n, backend).astype(np.int64)
+    t = _steps(n, backend).astype(np.int64)
     values = np.empty((t.shape[0], len(fns)))
     for g, (fn, base) in enumerate(zip(fns, p["base_lr"], strict=True)):
         values[:, g] = [base * _call(fn, int(i), "lr_lambda") for i in t]
@@ -263,9 +263,9 @@ def multiplicative_lr(
     array([1.   , 0.5  , 0.25 , 0.125])
     """
     n = _length(num_steps)
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     fns = _callables(lr_lambda, groups, "lr_lambda")
-    t = steps(n, backend)
+    t = _steps(n, backend)
     first, stop = (int(t[0]), int(t[-1]) + 1) if t.shape[0] else (0, 0)
     values = np.empty((t.shape[0], len(fns)))
     for g, (fn, base) in enumerate(zip(fns, p["base_lr"], strict=True)):
@@ -306,9 +306,9 @@ def step_lr(
     n = _length(num_steps)
     size = check.integer(step_size, "step_size", minimum=1)
     rate = check.nonnegative(gamma, "gamma")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = [Builder().exponential(n, b, rate, float(size), True).plan() for b in p["base_lr"]]
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def _level_plan(n: int, edges: Sequence[int], levels: Sequence[float]) -> Plan:
@@ -350,7 +350,7 @@ def multi_step_lr(
         raise TypeError(f"milestones must be a sequence of integers, got milestones={milestones!r}")
     counts = Counter(check.integer(m, f"milestones[{i}]") for i, m in enumerate(milestones))
     rate = check.nonnegative(gamma, "gamma")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     edges = sorted(m for m in counts if 0 < m < n)
     plans = []
     for base in p["base_lr"]:
@@ -360,7 +360,7 @@ def multi_step_lr(
             level = level * rate ** counts[m]
             levels.append(level)
         plans.append(_level_plan(n, edges, levels))
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def constant_lr(
@@ -399,7 +399,7 @@ def constant_lr(
             "factor=0 divides by zero when torch restores the lr at total_iters, got "
             f"factor={factor!r}, total_iters={total}, num_steps={n}"
         )
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = []
     for base in p["base_lr"]:
         low = base * f
@@ -407,7 +407,7 @@ def constant_lr(
             plans.append(Builder().constant(n, low).plan())
         else:
             plans.append(_level_plan(n, [total], [low, low * (1.0 / f) if f else low]))
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def linear_lr(
@@ -444,7 +444,7 @@ def linear_lr(
     if not 0 <= e <= 1:
         raise ValueError(f"end_factor must be in [0, 1], got end_factor={end_factor!r}")
     total = check.integer(total_iters, "total_iters")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = []
     for base in p["base_lr"]:
         first, last = base * s, base * e
@@ -454,7 +454,7 @@ def linear_lr(
         builder = Builder().add("linear", min(total, n), (first, last, float(total)),
                                 pins=((0, first),))
         plans.append(builder.constant(n - min(total, n), last).plan())
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def exponential_lr(
@@ -479,9 +479,9 @@ def exponential_lr(
     """
     n = _length(num_steps)
     rate = check.nonnegative(gamma, "gamma")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = [Builder().exponential(n, b, rate, 1.0, False).plan() for b in p["base_lr"]]
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def polynomial_lr(
@@ -512,7 +512,7 @@ def polynomial_lr(
     n = _length(num_steps)
     total = check.integer(total_iters, "total_iters")
     pw = check.nonnegative(power, "power")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = []
     for base in p["base_lr"]:
         if total == 0:
@@ -522,7 +522,7 @@ def polynomial_lr(
         builder = Builder().add("polynomial", size, (base, 0.0, float(total), pw),
                                 pins=((0, base),))
         plans.append(builder.constant(n - size, 0.0 if pw > 0 else base).plan())
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def cosine_annealing_lr(
@@ -558,7 +558,7 @@ def cosine_annealing_lr(
     n = _length(num_steps)
     period = check.integer(T_max, "T_max", minimum=1)
     eta = check.real(eta_min, "eta_min")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = []
     for base in p["base_lr"]:
         head = min(period + 1, n)
@@ -572,7 +572,7 @@ def cosine_annealing_lr(
             builder.add("cosine", n - head, (eta + 2 * k, eta, float(period), 1.0),
                         x0=float(period + 1), pins=((0, rise),))
         plans.append(builder.plan())
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def cosine_annealing_warm_restarts(
@@ -610,7 +610,7 @@ def cosine_annealing_warm_restarts(
     first = check.integer(T_0, "T_0", minimum=1)
     mult = check.integer(T_mult, "T_mult", minimum=1)
     eta = check.real(eta_min, "eta_min")
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     plans = []
     for base in p["base_lr"]:
         builder, at, size = Builder(), 0, first
@@ -622,7 +622,7 @@ def cosine_annealing_warm_restarts(
             builder.add("cosine", length, (base, eta, float(size), 1.0), pins=((0, base),))
             at, size = at + length, size * mult
         plans.append(builder.plan())
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 # --------------------------------------------------------------------------------------
@@ -648,7 +648,7 @@ def _cyclic(
         scale_mode = check.choice(scale_mode, "scale_mode", ("cycle", "iterations"))
     rate = check.nonnegative(gamma, "gamma")
     check.flag(cycle_momentum, "cycle_momentum")
-    groups, p = per_group({"base_lr": base_lr, "max_lr": max_lr,
+    groups, p = _per_group({"base_lr": base_lr, "max_lr": max_lr,
                            "base_momentum": base_momentum, "max_momentum": max_momentum})
     if momentum:
         if not cycle_momentum:
@@ -663,12 +663,12 @@ def _cyclic(
             code = float(CYCLIC_MODES.index(mode))
             plans = [Builder().add("cyclic", n, (lo, hi, up, down, code, rate), pins=((0, lo),))
                      .plan() for lo, hi in zip(lows, highs, strict=True)]
-            return render_groups(plans, groups, dtype, out, backend)
+            return _render_groups(plans, groups, dtype, out, backend)
         # An arbitrary scale_fn (or exp_range growing past max_lr): the triangle comes
         # from the same plan kind, the scale is applied per step as torch does.
         tri = render(Builder().add("cyclic", n, (0.0, 1.0, up, down, 0.0, 1.0)).plan(),
                      np.float64, None, backend)
-    t = steps(n, backend)
+    t = _steps(n, backend)
     if scale_fn is None:
         scale = np.power(rate, t) if mode == "exp_range" else np.ones_like(t)
         if mode == "triangular2":
@@ -828,7 +828,7 @@ def _one_cycle(
     if div == 0 or final_div == 0:
         raise ValueError("div_factor and final_div_factor must be nonzero, got "
                          f"div_factor={div_factor!r}, final_div_factor={final_div_factor!r}")
-    groups, p = per_group({"max_lr": max_lr, "base_momentum": base_momentum,
+    groups, p = _per_group({"max_lr": max_lr, "base_momentum": base_momentum,
                            "max_momentum": max_momentum})
     phases = _one_cycle_phases(total, pct, three)
     kind = "cosine" if strategy == "cos" else "linear"
@@ -864,7 +864,7 @@ def _one_cycle(
                 builder.constant(1, _anneal(strategy, a, b, (t - start_step) / span))
             at, start_step = stop, end_step
         plans.append(builder.plan())
-    return render_groups(plans, groups, dtype, out, backend)
+    return _render_groups(plans, groups, dtype, out, backend)
 
 
 def one_cycle_lr(
@@ -1095,7 +1095,7 @@ def chained_scheduler(
         raise ValueError(f"schedulers must all have the same shape, got shapes "
                          f"{[a.shape for a in arrays]}")
     shape = shapes.pop()
-    groups, p = per_group({"base_lr": base_lr})
+    groups, p = _per_group({"base_lr": base_lr})
     if (groups is None) != (len(shape) == 1) or (groups is not None and shape[1] != groups):
         raise ValueError(f"base_lr must have one value per column of the schedules, got "
                          f"base_lr={base_lr!r} for schedules of shape {shape}")
