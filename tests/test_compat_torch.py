@@ -384,6 +384,8 @@ def test_dtype_out_and_window():
     full = C.one_cycle_lr(0.1, 100, three_phase=True)
     np.testing.assert_array_equal(sa.window(C.one_cycle_lr, 20, 70, 0.1, 100, three_phase=True),
                                   full[20:70])
+    np.testing.assert_array_equal(C.one_cycle_lr(0.1, 100, three_phase=True, num_steps=40),
+                                  full[:40])  # a shorter array is a prefix
     f32 = C.one_cycle_lr(0.1, 100, three_phase=True, dtype=np.float32)
     assert f32.dtype == np.float32
     np.testing.assert_array_equal(f32, full.astype(np.float32))
