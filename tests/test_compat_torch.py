@@ -434,6 +434,8 @@ def test_dtype_out_and_window():
     (lambda: C.sequential_lr([[1.0], [2.0]], [3]), ValueError, r"schedulers\[0\] must cover its 3"),
     (lambda: C.sequential_lr([[1.0], lambda k: [1.0] * k], [1]), ValueError, "num_steps is required"),
     (lambda: C.sequential_lr([[1.0], [[2.0, 3.0]]], [1]), ValueError, "same number of groups"),
+    (lambda: sa.window(C.sequential_lr, 0, 2, [[1.0, 2.0]], []), ValueError,
+     "cannot run under schedarray.window"),
     (lambda: C.chained_scheduler([[1.0, 2.0], [1.0]], 1.0), ValueError, "same shape"),
     (lambda: C.chained_scheduler([[1.0, 2.0]], 0.0), ValueError, "base_lr must be nonzero"),
     (lambda: C.step_lr(0.1, 4, 2, out=np.empty(5)), ValueError, "out must have length 4"),

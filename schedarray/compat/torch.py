@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Plan, render
+from .._plan import Builder, Plan, _window, render
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -221,6 +221,8 @@ def lambda_lr(
     callable is evaluated once per step, in Python: that is unavoidable for an
     arbitrary function (prefer a native schedule or `schedarray.compat.hf` when
     the lambda is one of the usual shapes). It must return finite numbers.
+    ``lr_lambda(0)`` gives update 0 (torch's constructor step), so a warmup
+    ``t / W`` trains at lr 0 first, unlike a native warmup from a nonzero `start`.
 
     Examples
     --------
@@ -1016,6 +1018,9 @@ def sequential_lr(
         raise TypeError(f"schedulers must be a sequence, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
+    if _window.get() is not None:  # its callables would render windows of their own
+        raise ValueError("sequential_lr joins whole arrays and cannot run under "
+                         "schedarray.window, got a window; slice its result instead")
     marks = check.milestones(milestones, "milestones", strict=False)
     if len(marks) != len(schedulers) - 1:
         raise ValueError(
