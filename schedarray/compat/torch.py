@@ -981,6 +981,19 @@ def _schedule_array(value: Any, name: str) -> NDArray[np.floating]:
     return arr
 
 
+def _window_of(whole: FloatArray, requested: tuple[int, int], out: Any) -> FloatArray:
+    """Steps ``[start, stop)`` of a composition built whole (under `schedarray.window`)."""
+    start, stop = requested
+    if stop > whole.shape[0]:
+        raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
+                         f"total_steps={whole.shape[0]}")
+    shape = (stop - start, *whole.shape[1:])
+    buf = (check.prepare_out(shape[0], whole.dtype, out) if whole.ndim == 1
+           else _out_2d(shape, whole.dtype, out))
+    buf[...] = whole[start:stop]
+    return buf
+
+
 def sequential_lr(
     schedulers: Sequence[ArrayLike | Callable[[int], ArrayLike]],
     milestones: Sequence[int],
@@ -1006,7 +1019,8 @@ def sequential_lr(
 
     One torch quirk is not reproduced: a ``MultiplicativeLR`` taking over at a
     milestone starts from the previous lr times ``lr_lambda(0)``, not from
-    ``base_lr``.
+    ``base_lr``. This joins whole arrays: under `schedarray.window` it builds the
+    whole and returns the window's steps.
 
     Examples
     --------
@@ -1018,9 +1032,14 @@ def sequential_lr(
         raise TypeError(f"schedulers must be a sequence, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
-    if _window.get() is not None:  # its callables would render windows of their own
-        raise ValueError("sequential_lr joins whole arrays and cannot run under "
-                         "schedarray.window, got a window; slice its result instead")
+    requested = _window.get()
+    if requested is not None:  # the parts are whole schedules: build them outside the window
+        token = _window.set(None)
+        try:
+            whole = sequential_lr(schedulers, milestones, num_steps, dtype=dtype)
+        finally:
+            _window.reset(token)
+        return _window_of(whole, requested, out)
     marks = check.milestones(milestones, "milestones", strict=False)
     if len(marks) != len(schedulers) - 1:
         raise ValueError(
@@ -1095,6 +1114,14 @@ def chained_scheduler(
         raise TypeError(f"schedulers must be a sequence of arrays, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
+    requested = _window.get()
+    if requested is not None:
+        token = _window.set(None)
+        try:
+            whole = chained_scheduler(schedulers, base_lr, dtype=dtype)
+        finally:
+            _window.reset(token)
+        return _window_of(whole, requested, out)
     arrays = [_schedule_array(s, f"schedulers[{k}]") for k, s in enumerate(schedulers)]
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
