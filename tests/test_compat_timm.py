@@ -25,7 +25,8 @@ from tests.support import require
 
 torch = require("torch")
 
-NAMES = ("cosine_lr", "tanh_lr", "step_lr", "multistep_lr", "poly_lr", "wsd_lr")
+NAMES = ("cosine_lr", "tanh_lr", "step_lr", "multistep_lr", "poly_lr", "wsd_lr",
+         "scheduler_factory")
 
 
 def load_timm_schedulers():
@@ -525,3 +526,84 @@ def test_any_window_equals_the_slice(base, n, upe, cyc, warm, noisy, data):
                 sa.window(fn, a, b, base, n, **kwargs)
             continue
         np.testing.assert_array_equal(sa.window(fn, a, b, base, n, **kwargs), whole[a:b])
+
+
+# ----------------------------------------------------------------------------- factory
+
+
+def factory_reference(base, updates_per_epoch, **kwargs):
+    """timm's create_scheduler_v2 stepped by train.py for the epochs it returns."""
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": base}]
+    optimizer = torch.optim.SGD(groups, lr=base)
+    scheduler, epochs = MODULES["scheduler_factory"].create_scheduler_v2(
+        optimizer, updates_per_epoch=updates_per_epoch, **kwargs)
+    per_epoch = kwargs.get("step_on_epochs", True)
+    lrs = []
+    for t in range(epochs * updates_per_epoch):
+        if scheduler is not None and t:
+            if per_epoch and t % updates_per_epoch == 0:
+                scheduler.step(t // updates_per_epoch)
+            if not per_epoch:
+                scheduler.step_update(t)
+        lrs.append(optimizer.param_groups[0]["lr"])
+    return np.array(lrs), epochs
+
+
+@settings(max_examples=80)
+@given(st.sampled_from(["cosine", "tanh", "step", "multistep", "poly", "wsd", "rsqrt",
+                        "constant", "none"]),
+       st.booleans(), st.integers(1, 4), st.data())
+def test_create_scheduler_v2_matches_timm(sched, on_epochs, upe, data):
+    kwargs = {
+        "sched": sched,
+        "num_epochs": data.draw(st.integers(2, 30)),
+        "warmup_epochs": data.draw(st.integers(0, 5)),
+        "warmup_prefix": data.draw(st.booleans()),
+        "cooldown_epochs": data.draw(st.integers(0, 3)),
+        "decay_rate": data.draw(st.floats(0.1, 0.9)),
+        "min_lr": data.draw(st.floats(0.0, 1e-3)),
+        "warmup_lr": data.draw(st.floats(0.0, 1e-3)),
+        "cycle_limit": data.draw(st.integers(1, 3)),
+        "cycle_decay": data.draw(st.floats(0.1, 1.0)),
+        "cycle_mul": data.draw(st.sampled_from([1.0, 1.5, 2.0])),
+        "decay_milestones": sorted(data.draw(st.lists(st.integers(1, 30), max_size=3))),
+        "decay_epochs": data.draw(st.sampled_from([None, 0.3, 3, 7.5])),
+        "noise": data.draw(st.sampled_from([None, 0.5, [0.2, 0.8], [0.4]])),
+        "step_on_epochs": on_epochs,
+    }
+    if sched == "rsqrt" and kwargs["warmup_epochs"] == 0:
+        kwargs["stable_timescale"] = 2.0
+    try:
+        expected, epochs = factory_reference(0.1, upe, **kwargs)
+    except ValueError:  # an impossible wsd split: refused by both
+        with pytest.raises(ValueError, match="needs 0 < decay_epochs"):
+            C.create_scheduler_v2(0.1, updates_per_epoch=upe, **kwargs)
+        return
+    if epochs < 1:
+        return
+    got, got_epochs = C.create_scheduler_v2(0.1, updates_per_epoch=upe, **kwargs)
+    assert got_epochs == epochs
+    assert got.shape == expected.shape
+    assert np.max(np.abs(got - expected)) <= TOL * np.max(np.abs(expected))
+    COMPARED[f"create_scheduler_v2 {sched}"] += 1
+
+
+def test_create_scheduler_v2_refuses_plateau_and_needs_updates_per_epoch():
+    with pytest.raises(ValueError, match="not a precomputable schedule"):
+        C.create_scheduler_v2(0.1, sched="plateau", updates_per_epoch=2)
+    with pytest.raises(ValueError, match="updates_per_epoch must be >= 1"):
+        C.create_scheduler_v2(0.1)
+
+
+@pytest.mark.parametrize("sched", ["wsd", "rsqrt", "cosine", "multistep"])
+@pytest.mark.parametrize("on_epochs", [True, False])
+@pytest.mark.parametrize("decay_epochs", [None, 0.3, 3, 7.5])
+def test_create_scheduler_v2_recipes(sched, on_epochs, decay_epochs):
+    kwargs = {"sched": sched, "num_epochs": 20, "warmup_epochs": 2, "decay_epochs": decay_epochs,
+              "step_on_epochs": on_epochs, "noise": [0.2, 0.8], "cooldown_epochs": 1,
+              "decay_milestones": [5, 5, 12]}
+    expected, epochs = factory_reference(0.1, 3, **kwargs)
+    got, got_epochs = C.create_scheduler_v2(0.1, updates_per_epoch=3, **kwargs)
+    assert got_epochs == epochs
+    assert np.max(np.abs(got - expected)) <= TOL * np.max(np.abs(expected))
+    COMPARED[f"create_scheduler_v2 {sched}"] += 1

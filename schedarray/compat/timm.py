@@ -62,6 +62,7 @@ from .._types import Backend, FloatArray
 
 __all__ = [
     "cosine_lr_scheduler",
+    "create_scheduler_v2",
     "multi_step_lr_scheduler",
     "poly_lr_scheduler",
     "step_lr_scheduler",
@@ -1003,4 +1004,189 @@ def wsd_lr_scheduler(
         return plan, post
 
     return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
+                backend)
+
+
+# --------------------------------------------------------------------------- factory
+
+_SCHEDS = ("cosine", "tanh", "step", "multistep", "poly", "wsd", "rsqrt", "constant", "none")
+
+
+def create_scheduler_v2(
+    base_lr: float | Sequence[float],
+    sched: str = "cosine",
+    num_epochs: int = 300,
+    decay_epochs: float | None = None,
+    decay_milestones: Sequence[int] = (90, 180, 270),
+    cooldown_epochs: int = 0,
+    patience_epochs: int = 10,
+    decay_rate: float = 0.1,
+    min_lr: float = 0.0,
+    warmup_lr: float = 1e-5,
+    warmup_epochs: int = 0,
+    warmup_prefix: bool = False,
+    noise: float | Sequence[float] | None = None,
+    noise_pct: float = 0.67,
+    noise_std: float = 1.0,
+    noise_seed: int = 42,
+    cycle_mul: float = 1.0,
+    cycle_decay: float = 0.1,
+    cycle_limit: int = 1,
+    k_decay: float = 1.0,
+    decay_fn: str | None = None,
+    stable_timescale: float | None = None,
+    plateau_mode: str = "max",
+    step_on_epochs: bool = True,
+    updates_per_epoch: int = 0,
+    *,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> tuple[FloatArray, int]:
+    r"""The timm ``create_scheduler_v2``: the schedule timm's ``train.py`` builds from its flags.
+
+    Returns ``(lr, num_epochs)`` like timm (the scheduler, here as the array
+    ``lr``, and the number of epochs ``train.py`` then runs, which includes
+    the cycles, a prefixed warmup and the cooldown).
+    ``len(lr) == num_epochs * updates_per_epoch``: one value per update, so
+    `updates_per_epoch` (timm's default 0 means "unused when stepping per
+    epoch") is required here. ``step_on_epochs=True`` steps per epoch
+    (``t_in_epochs=True``), ``False`` per update with every epoch quantity
+    multiplied by `updates_per_epoch`, as in timm. `noise` is given as
+    fractions of ``num_epochs``. ``sched='plateau'`` follows a metric and is
+    refused; `patience_epochs` and `plateau_mode` only serve it. ``'none'``
+    leaves the base rate untouched. Everything else is passed to the
+    scheduler functions of this module, whose docstrings give the formulas.
+
+    Examples
+    --------
+    >>> lr, epochs = create_scheduler_v2(0.1, num_epochs=4, warmup_epochs=1, warmup_lr=0.0,
+    ...                                  updates_per_epoch=2)
+    >>> epochs, lr.round(6)
+    (4, array([0.      , 0.      , 0.085355, 0.085355, 0.05    , 0.05    , 0.014645,
+           0.014645]))
+    """
+    sched = check.choice(sched, "sched", (*_SCHEDS, "plateau"))
+    check.integer(patience_epochs, "patience_epochs")  # 'plateau' only
+    check.choice(plateau_mode, "plateau_mode", ("min", "max"))  # 'plateau' only
+    if sched == "plateau":
+        raise ValueError(
+            "sched='plateau' lowers the lr when a metric stops improving, so it is not a "
+            "precomputable schedule, got sched='plateau'"
+        )
+    on_epochs = check.flag(step_on_epochs, "step_on_epochs")
+    upe = check.integer(updates_per_epoch, "updates_per_epoch")
+    if upe < 1:
+        raise ValueError(
+            "updates_per_epoch must be >= 1 to lay the schedule out per update, "
+            f"got updates_per_epoch={updates_per_epoch!r}"
+        )
+    epochs = check.integer(num_epochs, "num_epochs")
+    warmup_epochs = check.integer(warmup_epochs, "warmup_epochs")
+    cooldown_epochs = check.integer(cooldown_epochs, "cooldown_epochs")
+    if decay_epochs is None:
+        decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
+    decay_epochs = check.real(decay_epochs, "decay_epochs")
+    milestones = check.reals(decay_milestones, "decay_milestones")
+    scale = 1 if on_epochs else upe  # timm multiplies every epoch quantity by it per update
+    t_initial, warmup_t, cooldown_t = epochs * scale, warmup_epochs * scale, cooldown_epochs * scale
+    decay_t = decay_epochs * scale
+    timescale = None if stable_timescale is None else check.real(
+        stable_timescale, "stable_timescale") * scale
+    if noise is None:
+        noise_range: Any = None
+    elif isinstance(noise, (Sequence, np.ndarray)) and not isinstance(noise, (str, bytes)):
+        noise_range = [check.real(x, "noise") * t_initial for x in noise]
+        if len(noise_range) == 1:
+            noise_range = noise_range[0]
+    else:
+        noise_range = check.real(noise, "noise") * t_initial
+    common: dict[str, Any] = {
+        "t_in_epochs": on_epochs, "noise_range_t": noise_range, "noise_pct": noise_pct,
+        "noise_std": noise_std, "noise_seed": noise_seed, "dtype": dtype, "out": out,
+        "backend": backend,
+    }
+    if on_epochs:
+        common["updates_per_epoch"] = upe
+    warmup = {"warmup_lr_init": warmup_lr, "warmup_t": warmup_t, "warmup_prefix": warmup_prefix}
+    cycles = {"cycle_mul": cycle_mul, "cycle_decay": cycle_decay, "cycle_limit": cycle_limit}
+
+    def length(cycle_length: int | None) -> int:
+        """The epoch count timm returns (from ``get_cycle_length`` where there is one)."""
+        if cycle_length is None:
+            return epochs + warmup_epochs if warmup_prefix else epochs
+        total = cycle_length + cooldown_t
+        return total if on_epochs else total // upe
+
+    def cycle_length() -> int:
+        count = max(1, check.integer(cycle_limit, "cycle_limit"))
+        mul = check.positive(cycle_mul, "cycle_mul")
+        if mul == 1.0:
+            t = t_initial * count
+        else:
+            t = math.floor(-t_initial * (mul**count - 1) / (1 - mul))
+        return t + warmup_t if warmup_prefix else t
+
+    def steps(total_epochs: int) -> int:
+        if total_epochs < 1:
+            raise ValueError(
+                f"the schedule must run at least one epoch, got num_epochs={total_epochs}"
+            )
+        return total_epochs * upe
+
+    if sched == "none":
+        total = length(None)
+        return constant_lr(base_lr, steps(total), dtype, out, backend), total
+    if sched in ("cosine", "tanh", "poly"):
+        total = length(cycle_length())
+        fn: Callable[..., FloatArray] = {
+            "cosine": cosine_lr_scheduler, "tanh": tanh_lr_scheduler, "poly": poly_lr_scheduler
+        }[sched]
+        extra = {"lr_min": min_lr}
+        if sched != "tanh":
+            extra["k_decay"] = k_decay
+        if sched == "poly":
+            extra["power"] = decay_rate  # timm overloads decay_rate as the power
+        lr = fn(base_lr, steps(total), t_initial, **extra, **cycles, **warmup, **common)
+        return lr, total
+    if sched in ("step", "constant", "multistep"):
+        total = length(None)
+        if sched == "multistep":
+            lr = multi_step_lr_scheduler(base_lr, steps(total), [m * scale for m in milestones],
+                                         decay_rate, **warmup, **common)
+        else:
+            lr = step_lr_scheduler(base_lr, steps(total), 1 if sched == "constant" else decay_t,
+                                   1.0 if sched == "constant" else decay_rate, **warmup, **common)
+        return lr, total
+    # wsd / rsqrt: the warmup is always a prefix; without warmup_prefix the stable and
+    # decay phases fit inside num_epochs
+    t_sched = t_initial if warmup_prefix else t_initial - warmup_t
+    if 0 < decay_epochs < 1:
+        decay_t = decay_epochs * t_sched
+    decay_t = round(decay_t)
+    if not 0 < decay_t <= t_sched:
+        raise ValueError(
+            f"{sched} needs 0 < decay_epochs <= the stable + decay length, got "
+            f"decay_t={decay_t}, stable + decay length={t_sched}"
+        )
+    total = length(warmup_t + t_sched)
+    lr = wsd_lr_scheduler(
+        base_lr, steps(total), t_sched, decay_t, lr_min=min_lr,
+        stable_fn="rsqrt" if sched == "rsqrt" else "constant", stable_timescale=timescale,
+        decay_fn=decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt"),
+        warmup_t=warmup_t, warmup_lr_init=warmup_lr, **common,
+    )
+    return lr, total
+
+
+def constant_lr(
+    base_lr: float | Sequence[float], num_steps: int, dtype: DTypeLike, out: Any,
+    backend: Backend,
+) -> FloatArray:
+    """The base rate at every update (timm's ``sched='none'``)."""
+
+    def make(base: float, length: int) -> tuple[Plan, None]:
+        return Builder().constant(length, base).plan(), None
+
+    return _run(make, base_lr, num_steps, False, None, _Noise(None, 1.0, 0.0, 0), dtype, out,
                 backend)
