@@ -650,11 +650,11 @@ def _cyclic(
     else:
         scale_mode = check.choice(scale_mode, "scale_mode", ("cycle", "iterations"))
     rate = check.nonnegative(gamma, "gamma")
-    check.flag(cycle_momentum, "cycle_momentum")
+    cycled = check.flag(cycle_momentum, "cycle_momentum")
     groups, p = _per_group({"base_lr": base_lr, "max_lr": max_lr,
                            "base_momentum": base_momentum, "max_momentum": max_momentum})
     if momentum:
-        if not cycle_momentum:
+        if not cycled:
             raise ValueError("cycle_momentum=False leaves the momentum alone, so there is "
                              "no momentum schedule, got cycle_momentum=False")
         # torch: max_momentum - (max_momentum - base_momentum) * scale
@@ -822,10 +822,9 @@ def _one_cycle(
     pct = check.fraction(pct_start, "pct_start")
     strategy = check.choice(anneal_strategy, "anneal_strategy", ("cos", "linear"))
     three = check.flag(three_phase, "three_phase")
-    if momentum and not check.flag(cycle_momentum, "cycle_momentum"):
+    if not check.flag(cycle_momentum, "cycle_momentum") and momentum:
         raise ValueError("cycle_momentum=False leaves the momentum alone, so there is "
                          "no momentum schedule, got cycle_momentum=False")
-    check.flag(cycle_momentum, "cycle_momentum")
     div, final_div = check.real(div_factor, "div_factor"), check.real(final_div_factor,
                                                                          "final_div_factor")
     if div == 0 or final_div == 0:
