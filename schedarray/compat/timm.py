@@ -40,8 +40,9 @@ Noise reproduces timm exactly without torch: timm draws it from a
 MT19937 stream and Box-Muller transform in NumPy (checked bit for bit against
 torch in the tests), one or two microseconds per noisy step.
 
-timm's ``PlateauLRScheduler`` reacts to a metric and is not a precomputable
-schedule; it has no counterpart here.
+`create_scheduler_v2` builds the schedule timm's ``train.py`` makes from its
+command-line flags. timm's ``PlateauLRScheduler`` reacts to a metric and is
+not a precomputable schedule; it has no counterpart here.
 """
 
 from __future__ import annotations
@@ -1136,7 +1137,7 @@ def create_scheduler_v2(
 
     if sched == "none":
         total = length(None)
-        return constant_lr(base_lr, steps(total), dtype, out, backend), total
+        return _constant_lr(base_lr, steps(total), dtype, out, backend), total
     if sched in ("cosine", "tanh", "poly"):
         total = length(cycle_length())
         fn: Callable[..., FloatArray] = {
@@ -1179,7 +1180,7 @@ def create_scheduler_v2(
     return lr, total
 
 
-def constant_lr(
+def _constant_lr(
     base_lr: float | Sequence[float], num_steps: int, dtype: DTypeLike, out: Any,
     backend: Backend,
 ) -> FloatArray:
