@@ -683,8 +683,9 @@ def _cyclic(
         scale = np.array([_call(scale_fn, int(i), "scale_fn") for i in t])
     values = np.empty((t.shape[0], len(lows)))
     for g, (lo, hi) in enumerate(zip(lows, highs, strict=True)):
-        height = (hi - lo) * tri if not momentum else (lo - hi) * tri
-        values[:, g] = lo + height * scale if not momentum else lo - height * scale
+        # torch's base + ((max - base) * s) * scale; for the momentum max - ((max - base) * s)
+        # * scale, the same numbers since negation is exact.
+        values[:, g] = lo + ((hi - lo) * tri) * scale
     return _store(values[:, 0] if groups is None else values, groups, dtype, out)
 
 
