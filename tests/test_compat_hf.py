@@ -30,7 +30,8 @@ def report(request):
     total = sum(COMPARED.values())
     detail = ", ".join(f"{k} {v}" for k, v in sorted(COMPARED.items()))
     line = (f"compat.hf parity: {total} configurations compared against transformers "
-            f"{transformers.__version__} ({detail})")
+            f"{transformers.__version__} ({detail}; 1.x = the pytorch-transformers 1.x "
+            "lambdas, transcribed from its source, run through torch's LambdaLR)")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled():
         print(f"\n{line}")
@@ -285,7 +286,7 @@ def old_lambdas(warmup_steps, t_total, cycles):
 def test_pytorch_transformers_classes(base, run, cycles):
     w, t, n = run
     for name, (fn, ours) in old_lambdas(w, t, cycles).items():
-        compare(name, ours(base, n), trace(lambda o, fn=fn: torch.optim.lr_scheduler.LambdaLR(o, fn),
+        compare(f"1.x:{name}", ours(base, n), trace(lambda o, fn=fn: torch.optim.lr_scheduler.LambdaLR(o, fn),
                                            base, n))
 
 
