@@ -140,6 +140,11 @@ def cosine(out, j0, x0, direction, start, end, span, exponent):
                 c = cb + (cb * cm1[k] - sb * sin[k])
                 c = (c + 1.0) * 0.5
                 out[base + k] = min(max(c * diff + end, lo), hi)
+        elif exponent == 2.0:  # NumPy's power(c, 2.0) is c * c too
+            for k in range(k0, k0 + count):
+                c = cb + (cb * cm1[k] - sb * sin[k])
+                c = (c + 1.0) * 0.5
+                out[base + k] = min(max((c * c) * diff + end, lo), hi)
         else:
             for k in range(k0, k0 + count):
                 c = cb + (cb * cm1[k] - sb * sin[k])
@@ -227,11 +232,13 @@ def _powers(out, j0, x0, direction, scale, base, period, lo, hi):
 @_jit
 def exponential(out, j0, x0, direction, start, rate, period, staircase):
     if staircase:
-        # The exponent is constant over each stair: one power per stair.
+        # The exponent is constant over each stair: one power per stair. It
+        # stays a float: math.floor gives an int in Numba, and float ** int
+        # is repeated multiplication, off by 100+ ulp at large exponents.
         last = math.nan
         value = 0.0
         for m in range(out.shape[0]):
-            e = math.floor(_coordinate(j0 + m, x0, direction) / period)
+            e = float(math.floor(_coordinate(j0 + m, x0, direction) / period))
             if e != last:
                 value = start * rate**e
                 last = e
@@ -263,7 +270,7 @@ def cyclic(out, j0, x0, direction, low, high, up, down, mode, gamma):
     for m in range(out.shape[0]):
         x = _coordinate(j0 + m, x0, direction)
         q = x / total
-        cycle = math.floor(1.0 + q)
+        cycle = float(math.floor(1.0 + q))
         y = 1.0 + q - cycle
         if y <= ratio:
             scale = y / ratio
@@ -281,7 +288,7 @@ def inverse_time(out, j0, x0, direction, start, rate, period, staircase):
     for m in range(out.shape[0]):
         p = _coordinate(j0 + m, x0, direction) / period
         if staircase:
-            p = math.floor(p)
+            p = float(math.floor(p))
         out[m] = start / (p * rate + 1.0)
 
 
@@ -351,7 +358,7 @@ def numpy_is_faster(kind: str, params: tuple[float, ...]) -> bool:
     bit-identical to the whole. Measured in ``benchmarks/bench_generate.py``.
     """
     if kind == "cosine":
-        return params[3] != 1.0
+        return params[3] not in (1.0, 2.0)
     if kind == "polynomial":
         return params[3] not in (1.0, 2.0)
     if kind in ("cosine_k", "polynomial_k"):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import schedarray as sa
@@ -85,6 +85,7 @@ KIND_PLANS = {
         Builder().blend("cosine", 5000, 1e-3, 0.0, 1.0).plan(),
         Builder().blend("cosine", 5000, 0.996, 1.0, 1.0).plan(),
         Builder().blend("cosine", 3001, 2.0, 0.5, 1.7, endpoint=False).plan(),
+        Builder().blend("cosine", 3001, 1.0, 0.0, 2.0).plan(),
         Builder().blend("cosine", 3000, 1.0, 0.1, 1.0, reverse=True).plan(),
         Builder().add("cosine", 3000, (1.0, 0.0, 2999.0, 1.0), x0=0.5).plan(),
         Builder().add("cosine", 3000, (1.0, 0.0, 2999.0, 1.0), x0=2999.0,
@@ -225,6 +226,7 @@ def test_property_warmup_cosine_windows_and_backends(n, w, peak, end, data):
 
 
 @settings(max_examples=30)
+@example(start=1.0, rate=0.9998999999999999, period=1, staircase=True)  # float ** int exponent
 @given(
     start=st.floats(1e-6, 10.0),
     rate=st.floats(0.05, 0.9999),
@@ -245,6 +247,7 @@ def test_routing_hands_general_powers_and_tanh_to_numpy():
     kinds = {p.pieces[0].kind for p in routed}
     assert kinds == {"cosine", "polynomial", "tanh", "cyclic", "cosine_k", "polynomial_k"}
     assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 1.0))
+    assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 2.0))
     assert not _kernels.numpy_is_faster("polynomial", (1.0, 0.0, 10.0, 2.0))
     for plan in routed:
         # The NumPy formulas, split over threads and chunks, equal the NumPy path.
