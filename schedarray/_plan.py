@@ -245,6 +245,26 @@ def recording() -> Iterator[list[Plan]]:
         _recorded.reset(token)
 
 
+def active_window() -> tuple[int, int] | None:
+    """The ``(start, stop)`` asked for by an enclosing `window` call, if any.
+
+    A schedule that is not one rendered plan (a composition of whole arrays)
+    reads it, computes what it needs inside `unwindowed`, and returns only
+    those steps.
+    """
+    return _window.get()
+
+
+@contextmanager
+def unwindowed() -> Iterator[None]:
+    """Render whole schedules inside the block, even under `window`."""
+    token = _window.set(None)
+    try:
+        yield
+    finally:
+        _window.reset(token)
+
+
 @contextmanager
 def _windowed(start: int, stop: int) -> Iterator[None]:
     token = _window.set((start, stop))

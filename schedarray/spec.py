@@ -593,18 +593,15 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
     ...            "total_steps": 2, "start": 1.0}]})
     array([0.5, 0.5, 1. , 0. ])
     """
-    requested = _plan._window.get()
+    requested = _plan.active_window()
     if requested is not None:  # under schedarray.window: only those steps, of any spec
-        token = _plan._window.set(None)
-        try:
+        with _plan.unwindowed():
             node = parse(spec)
             start, stop = requested
             if stop > node.length:
                 raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
                                  f"total_steps={node.length}")
             return node.values(start, stop)
-        finally:
-            _plan._window.reset(token)
     node = parse(spec)
     values = node.full()
     key = id(values)

@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Plan, _window, render
+from .._plan import Builder, Plan, active_window, render, unwindowed
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -1032,13 +1032,10 @@ def sequential_lr(
         raise TypeError(f"schedulers must be a sequence, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
-    requested = _window.get()
+    requested = active_window()
     if requested is not None:  # the parts are whole schedules: build them outside the window
-        token = _window.set(None)
-        try:
+        with unwindowed():
             whole = sequential_lr(schedulers, milestones, num_steps, dtype=dtype)
-        finally:
-            _window.reset(token)
         return _window_of(whole, requested, out)
     marks = check.milestones(milestones, "milestones", strict=False)
     if len(marks) != len(schedulers) - 1:
@@ -1114,13 +1111,10 @@ def chained_scheduler(
         raise TypeError(f"schedulers must be a sequence of arrays, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
-    requested = _window.get()
+    requested = active_window()
     if requested is not None:
-        token = _window.set(None)
-        try:
+        with unwindowed():
             whole = chained_scheduler(schedulers, base_lr, dtype=dtype)
-        finally:
-            _window.reset(token)
         return _window_of(whole, requested, out)
     arrays = [_schedule_array(s, f"schedulers[{k}]") for k, s in enumerate(schedulers)]
     shapes = {a.shape for a in arrays}
