@@ -189,6 +189,21 @@ def test_cosine_against_an_extended_precision_closed_form():
     assert got[-1] == 0.0
 
 
+@pytest.mark.parametrize(("kwargs", "closed_form"), [
+    ({"start": 2.0, "rate": 0.999, "transition_steps": 1},
+     lambda i: 2 * np.longdouble(0.999) ** i),
+    ({"start": 2.0, "rate": 0.9999, "transition_steps": 3, "staircase": True},
+     lambda i: 2 * np.longdouble(0.9999) ** np.floor(i / 3)),
+    ({"start": 2.0, "end": 1e-3},
+     lambda i: 2 * (np.longdouble(1e-3) / 2) ** (i / np.longdouble(19_999))),
+])
+def test_power_tables_against_an_extended_precision_closed_form(kwargs, closed_form):
+    got = sa.exponential(20_000, backend="numba", **kwargs)
+    ref = closed_form(np.arange(20_000, dtype=np.longdouble))
+    assert np.max(np.abs(got - ref)) <= 4 * np.finfo(np.float64).eps * 2.0
+    assert got[0] == 2.0
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", sorted(KIND_PLANS))
 def test_windows_and_thread_splits_equal_the_whole_bitwise(kind, dtype):
