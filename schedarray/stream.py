@@ -56,9 +56,12 @@ def write_npy(
         The file to create or replace, used exactly as given (no ``.npy`` is
         appended). Its directory must exist.
     schedule : callable
-        A schedarray schedule function (`schedarray.warmup_cosine`, a
-        `schedarray.compat` function, ...); `args` and `kwargs` are its
-        arguments. ``backend`` is passed on; ``out`` cannot be given.
+        A schedarray schedule function that renders one plan: every native
+        schedule (`schedarray.warmup_cosine`, ...) and the `schedarray.compat`
+        functions built the same way. `args` and `kwargs` are its arguments;
+        ``backend`` is passed on, ``out`` cannot be given. Compositions of
+        whole arrays (``join`` of arrays, torch's ``sequential_lr``) are
+        refused: each window would recompute them whole.
     dtype : {float64, float32}, optional
         dtype of the file.
     chunk_steps : int, optional
@@ -110,9 +113,11 @@ def write_npy(
     with recording() as plans:
         window(schedule, 0, 0, *args, **kwargs)
     if len(plans) != 1:
+        name = getattr(schedule, "__name__", schedule)
         raise TypeError(
-            "schedule must be a schedarray schedule function (one rendered plan), "
-            f"got schedule={getattr(schedule, '__name__', schedule)!r}"
+            "write_npy streams schedules rendered from one plan (every native schedule "
+            f"and most compat functions); schedule={name!r} rendered {len(plans)}, "
+            "so compute it in memory and np.save it instead"
         )
     n = plans[0].length
 

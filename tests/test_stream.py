@@ -73,11 +73,19 @@ def test_bad_arguments_raise_before_any_file_exists(tmp_path, kwargs, error, mat
     assert list(tmp_path.iterdir()) == []
 
 
-def test_not_a_schedule(tmp_path):
+def test_not_a_one_plan_schedule(tmp_path):
+    def composed(n, **kwargs):
+        with _plan.unwindowed():
+            whole = sa.join(sa.linear(n, start=1.0, **kwargs), sa.cosine(n, start=1.0, **kwargs))
+        span = _plan.active_window() or (0, 2 * n)
+        return whole[span[0] : span[1]]
+
     with pytest.raises(TypeError, match="schedule must be callable"):
         sa.write_npy(tmp_path / "x.npy", 3)
-    with pytest.raises(TypeError, match="schedarray schedule function"):
+    with pytest.raises(TypeError, match="rendered 0, so compute it in memory"):
         sa.write_npy(tmp_path / "x.npy", lambda **kw: np.zeros(3))
+    with pytest.raises(TypeError, match="schedule='composed' rendered 2"):
+        sa.write_npy(tmp_path / "x.npy", composed, 10)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -87,7 +95,7 @@ def test_no_partial_file_on_error_or_interrupt(tmp_path, exc):
     path.write_bytes(b"previous")
 
     def flaky(n, **kwargs):
-        window = _plan._window.get()
+        window = _plan.active_window()
         if window is not None and window[0] >= 200:
             raise exc("stop")
         return sa.cosine(n, **kwargs)
