@@ -269,6 +269,21 @@ def test_routing_hands_general_powers_and_tanh_to_numpy():
         assert np.array_equal(numba_fill(plan, threads=3, route=True), numpy_fill(plan))
 
 
+@pytest.mark.parametrize("n", [2**31 + 10, 2**32 + 5, 10**12 + 3])
+def test_windows_of_huge_schedules(n):
+    # Indices past int32 and float32 range, computed without the rest.
+    kwargs = {"peak": 1e-3, "warmup_steps": n // 100, "end": 1e-6}
+    for a, b in [(0, 700), (n // 100 - 300, n // 100 + 300), (n // 2, n // 2 + 700),
+                 (n - 700, n)]:
+        got = sa.window(sa.warmup_cosine, a, b, n, backend="numba", **kwargs)
+        want = sa.window(sa.warmup_cosine, a, b, n, backend="numpy", **kwargs)
+        assert np.max(np.abs(got - want)) <= 4 * np.finfo(float).eps * 1e-3
+        f32 = sa.window(sa.warmup_cosine, a, b, n, backend="numba", dtype=np.float32, **kwargs)
+        assert np.array_equal(f32, got.astype(np.float32))
+    assert sa.window(sa.warmup_cosine, n - 1, n, n, backend="numba", **kwargs)[0] == 1e-6
+    assert np.all(np.diff(got) <= 0)
+
+
 def test_out_memmap_and_slices(tmp_path):
     plan = KIND_PLANS["cosine"][0]
     whole = numba_fill(plan)
