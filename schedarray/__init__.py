@@ -21,7 +21,9 @@ submodules: `schedarray.torch.ArrayScheduler` (a PyTorch ``LRScheduler``),
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ._plan import window
 from .compose import clip, envelope, groups, join, layer_decay, per_epoch, scale
@@ -49,8 +51,23 @@ from .primitives import (
     step,
     tanh,
 )
-from .spec import from_spec, load_spec, to_spec
-from .stream import write_npy
+
+if TYPE_CHECKING:
+    from .spec import from_spec, load_spec, to_spec
+    from .stream import write_npy
+
+#: Loaded on first use, so `import schedarray` stays at NumPy's cost.
+_LAZY = {"from_spec": "spec", "load_spec": "spec", "to_spec": "spec", "write_npy": "stream"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 __version__ = "0.1.0"
 
