@@ -180,6 +180,36 @@ def milestones(
     return result
 
 
+def values(
+    value: Any, name: str, *, ndims: tuple[int, ...] = (1,), nonempty: bool = False,
+    finite: bool = True,
+) -> NDArray[np.floating]:
+    """Return schedule values as a float32/float64 array (other numbers become float64).
+
+    `ndims` lists the accepted dimensions (``(1, 2)`` admits steps x groups);
+    `nonempty` asks for at least one step; `finite` rejects NaN and inf.
+    """
+    what = "1-D or 2-D (steps x groups)" if 2 in ndims else "1-D"
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a {what} array of numbers, got {name}={value!r}")
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_ or not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must be a {what} array of numbers, got dtype {arr.dtype}")
+    if arr.dtype not in FLOAT_DTYPES:
+        arr = arr.astype(np.float64)
+    if arr.ndim not in ndims:
+        raise ValueError(f"{name} must be {what}, got {name}.shape={arr.shape}")
+    if nonempty and arr.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one step, got {name}.shape={arr.shape}")
+    if finite and not np.all(np.isfinite(arr)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        where = ", ".join(map(str, bad))
+        raise ValueError(f"{name} must be finite, got {name}[{where}]={float(arr[bad])!r}")
+    return arr
+
+
 def backend(value: Any) -> str:
     """Return a valid backend name."""
     return choice(value, "backend", BACKENDS)

@@ -27,22 +27,7 @@ __all__ = [
 
 
 def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
-    """A 1-D float array of finite values (float32/float64 kept, others -> float64)."""
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{name} must be a 1-D array of numbers, got {name}={values!r}")
-    arr = np.asarray(values)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise TypeError(f"{name} must be a 1-D array of numbers, got dtype {arr.dtype}")
-    if arr.dtype not in check.FLOAT_DTYPES:
-        arr = arr.astype(np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got {name}.shape={arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} must be finite, got {name}[{bad}]={float(arr[bad])!r}")
-    return arr
+    return check.values(values, name)
 
 
 def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> FloatArray:

@@ -88,20 +88,7 @@ _PLACEMENTS = ("device", "host")
 
 def _host_values(values: Any) -> np.ndarray:
     """`values` as a 1-D float32/float64 NumPy array (no copy when already one)."""
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"values must be a 1-D array of numbers, got values={values!r}")
-    arr = np.asarray(values)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise TypeError(f"values must be a 1-D array of numbers, got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        raise ValueError(f"values must be 1-D, got values.shape={arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError("values must have at least one step, got values.shape=(0,)")
-    if arr.dtype not in check.FLOAT_DTYPES:
-        arr = arr.astype(np.float64)
-    return arr
+    return check.values(values, "values", nonempty=True, finite=False)
 
 
 class ArraySchedule:

@@ -64,22 +64,8 @@ _ON_EXHAUSTED = ("nan", "hold")
 
 
 def _host_values(values: Any) -> np.ndarray:
-    """`values` as a 1-D float64 NumPy array of finite numbers."""
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"values must be a 1-D array of numbers or a spec, got values={values!r}")
-    arr = np.asarray(values)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise TypeError(f"values must be a 1-D array of numbers, got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        raise ValueError(f"values must be 1-D, got values.shape={arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError("values must have at least one step, got values.shape=(0,)")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ValueError(f"values must be finite, got values[{bad}]={float(arr[bad])!r}")
-    return arr
+    """`values` as a 1-D float32/float64 NumPy array of finite numbers."""
+    return check.values(values, "values", nonempty=True, finite=True)
 
 
 @keras.saving.register_keras_serializable(package="schedarray")

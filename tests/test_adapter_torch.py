@@ -376,9 +376,9 @@ def test_no_reference_cycles():
 @pytest.mark.parametrize(
     ("values", "exc", "match"),
     [
-        ("0.1", TypeError, "values must be an array of numbers"),
-        ([True, False], TypeError, "values must be an array of numbers, got dtype bool"),
-        (np.zeros((2, 2, 2)), ValueError, r"values must be 1-D or 2-D, got values.shape=\(2, 2, 2\)"),
+        ("0.1", TypeError, r"values must be a 1-D or 2-D \(steps x groups\) array of numbers"),
+        ([True, False], TypeError, r"values must be a 1-D or 2-D \(steps x groups\) array of numbers, got dtype bool"),
+        (np.zeros((2, 2, 2)), ValueError, r"values must be 1-D or 2-D \(steps x groups\), got values.shape=\(2, 2, 2\)"),
         (np.zeros(0), ValueError, "values must have at least one step"),
         ({}, ValueError, "values must name at least one key"),
         ({1: LR}, TypeError, "values keys must be str"),

@@ -963,22 +963,7 @@ def one_cycle_lr_momentum(
 
 
 def _schedule_array(value: Any, name: str) -> NDArray[np.floating]:
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be an array of numbers, got {name}={value!r}")
-    arr = np.asarray(value)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}")
-    if arr.dtype not in check.FLOAT_DTYPES:
-        arr = arr.astype(np.float64)
-    if arr.ndim not in (1, 2):
-        raise ValueError(
-            f"{name} must be 1-D or 2-D (steps x groups), got {name}.shape={arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got a non-finite value in {name}")
-    return arr
+    return check.values(value, name, ndims=(1, 2))
 
 
 def _window_of(whole: FloatArray, requested: tuple[int, int], out: Any) -> FloatArray:
