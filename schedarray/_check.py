@@ -215,13 +215,17 @@ def backend(value: Any) -> str:
     return choice(value, "backend", BACKENDS)
 
 
-def prepare_out(n: int, dtype: DTypeLike, out: Any) -> NDArray[np.floating]:
-    """Return `out` checked to hold `n` values, or a new array of `dtype`.
+def prepare_out(
+    shape: int | tuple[int, ...], dtype: DTypeLike, out: Any
+) -> NDArray[np.floating]:
+    """Return `out` checked to hold an array of `shape`, or a new array of `dtype`.
 
-    `out` must be a writeable 1-D float32 or float64 ndarray of length `n`
-    (a slice of a larger array or an `np.memmap` is fine). When both are
-    given, `dtype` must be the default float64 or equal to ``out.dtype``.
+    `shape` is a length (a 1-D schedule) or a tuple (steps x groups). `out`
+    must be a writeable float32 or float64 ndarray of that shape (a slice of
+    a larger array or an `np.memmap` is fine). When both are given, `dtype`
+    must be the default float64 or equal to ``out.dtype``.
     """
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     try:
         want = np.dtype(dtype)
     except TypeError:
@@ -229,7 +233,7 @@ def prepare_out(n: int, dtype: DTypeLike, out: Any) -> NDArray[np.floating]:
     if want not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
     if out is None:
-        return np.empty(n, dtype=want)
+        return np.empty(shape, dtype=want)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array, got out={type(out).__name__}")
     if out.dtype not in FLOAT_DTYPES:
@@ -238,10 +242,12 @@ def prepare_out(n: int, dtype: DTypeLike, out: Any) -> NDArray[np.floating]:
         raise TypeError(
             f"dtype and out.dtype disagree, got dtype={want}, out.dtype={out.dtype}"
         )
-    if out.ndim != 1:
-        raise ValueError(f"out must be 1-D, got out.shape={out.shape}")
-    if out.shape[0] != n:
-        raise ValueError(f"out must have length {n}, got len(out)={out.shape[0]}")
+    if out.ndim != len(shape):
+        raise ValueError(f"out must be {len(shape)}-D, got out.shape={out.shape}")
+    if out.shape != shape:
+        if len(shape) == 1:
+            raise ValueError(f"out must have length {shape[0]}, got len(out)={out.shape[0]}")
+        raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
     if not out.flags.writeable:
         raise ValueError("out must be writeable, got a read-only array")
     return out

@@ -122,17 +122,8 @@ def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArr
     """
     arr = _values(values)
     factors = _values(scales, "scales")
-    shape = (arr.shape[0], factors.shape[0])
-    dtype = np.result_type(arr, factors)
-    if out is None:
-        buf = np.empty(shape, dtype=dtype)
-    else:
-        if not isinstance(out, np.ndarray) or out.shape != shape:
-            got = getattr(out, "shape", type(out).__name__)
-            raise ValueError(f"out must have shape {shape}, got {got}")
-        if out.dtype not in check.FLOAT_DTYPES or not out.flags.writeable:
-            raise TypeError(f"out must be a writeable float32/float64 array, got {out.dtype}")
-        buf = out
+    dtype = np.result_type(arr, factors) if out is None else np.float64
+    buf = check.prepare_out((arr.shape[0], factors.shape[0]), dtype, out)
     return np.multiply(arr[:, None], factors[None, :], out=buf, casting="same_kind")
 
 

@@ -111,23 +111,6 @@ def _per_group(
     return size, result
 
 
-def _out_2d(shape: tuple[int, int], dtype: DTypeLike, out: Any) -> NDArray[np.floating]:
-    want = np.dtype(dtype)
-    if out is None:
-        return np.empty(shape, dtype=want)
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"out must be a numpy array, got out={type(out).__name__}")
-    if out.dtype not in check.FLOAT_DTYPES:
-        raise TypeError(f"out must be float32 or float64, got out.dtype={out.dtype}")
-    if want != np.dtype(np.float64) and want != out.dtype:
-        raise TypeError(f"dtype and out.dtype disagree, got dtype={want}, out.dtype={out.dtype}")
-    if out.shape != shape:
-        raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
-    if not out.flags.writeable:
-        raise ValueError("out must be writeable, got a read-only array")
-    return out
-
-
 def _render_groups(
     plans: Sequence[Plan], groups: int | None, dtype: DTypeLike, out: Any, backend: Backend
 ) -> FloatArray:
@@ -135,7 +118,7 @@ def _render_groups(
     if groups is None:
         return render(plans[0], dtype, out, backend)
     first = render(plans[0], dtype, None, backend)
-    buf = _out_2d((first.shape[0], len(plans)), first.dtype, out)
+    buf = check.prepare_out((first.shape[0], len(plans)), first.dtype, out)
     buf[:, 0] = first
     for g in range(1, len(plans)):
         render(plans[g], buf.dtype, buf[:, g], backend)
@@ -153,14 +136,10 @@ def _steps(n: int, backend: Backend = "auto") -> NDArray[np.float64]:
 
 
 def _store(
-    values: NDArray[np.float64], groups: int | None, dtype: DTypeLike, out: Any
+    values: NDArray[np.float64], dtype: DTypeLike, out: Any
 ) -> FloatArray:
     """Write computed values (1-D, or 2-D steps x groups) into `out` or a new array."""
-    if groups is None:
-        buf = check.prepare_out(values.shape[0], dtype, out)
-    else:
-        check.prepare_out(0, dtype, None)  # validates dtype
-        buf = _out_2d(values.shape, dtype, out)
+    buf = check.prepare_out(values.shape, dtype, out)
     buf[...] = values
     return buf
 
@@ -236,7 +215,7 @@ def lambda_lr(
     values = np.empty((t.shape[0], len(fns)))
     for g, (fn, base) in enumerate(zip(fns, p["base_lr"], strict=True)):
         values[:, g] = [base * _call(fn, int(i), "lr_lambda") for i in t]
-    return _store(values[:, 0] if groups is None else values, groups, dtype, out)
+    return _store(values[:, 0] if groups is None else values, dtype, out)
 
 
 def multiplicative_lr(
@@ -273,7 +252,7 @@ def multiplicative_lr(
     for g, (fn, base) in enumerate(zip(fns, p["base_lr"], strict=True)):
         factors = [base] + [_call(fn, i, "lr_lambda") for i in range(1, stop)]
         values[:, g] = np.cumprod(factors)[first:stop]
-    return _store(values[:, 0] if groups is None else values, groups, dtype, out)
+    return _store(values[:, 0] if groups is None else values, dtype, out)
 
 
 # --------------------------------------------------------------------------------------
@@ -686,7 +665,7 @@ def _cyclic(
         # torch's base + ((max - base) * s) * scale; for the momentum max - ((max - base) * s)
         # * scale, the same numbers since negation is exact.
         values[:, g] = lo + ((hi - lo) * tri) * scale
-    return _store(values[:, 0] if groups is None else values, groups, dtype, out)
+    return _store(values[:, 0] if groups is None else values, dtype, out)
 
 
 def cyclic_lr(
@@ -973,8 +952,7 @@ def _window_of(whole: FloatArray, requested: tuple[int, int], out: Any) -> Float
         raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
                          f"total_steps={whole.shape[0]}")
     shape = (stop - start, *whole.shape[1:])
-    buf = (check.prepare_out(shape[0], whole.dtype, out) if whole.ndim == 1
-           else _out_2d(shape, whole.dtype, out))
+    buf = check.prepare_out(shape, whole.dtype, out)
     buf[...] = whole[start:stop]
     return buf
 
@@ -1056,7 +1034,7 @@ def sequential_lr(
     tail = ndims.pop()
     kind = dtype if dtype is not None else (
         out.dtype if isinstance(out, np.ndarray) else np.result_type(*(a for *_, a in parts)))
-    buf = check.prepare_out(n, kind, out) if not tail else _out_2d((n, *tail), kind, out)
+    buf = check.prepare_out((n, *tail), kind, out)
     for a, b, arr in parts:
         buf[a:b] = arr[: b - a]
     return buf
@@ -1119,6 +1097,6 @@ def chained_scheduler(
     result = arrays[0].astype(np.float64)
     for a in arrays[1:]:
         result = result * (a / bases)
-    buf = check.prepare_out(shape[0], kind, out) if len(shape) == 1 else _out_2d(shape, kind, out)
+    buf = check.prepare_out(shape, kind, out)
     buf[...] = result
     return buf
