@@ -226,15 +226,22 @@ def _exponential(
     # optax clamps with max(value, end) when rate < 1, min(value, end) otherwise. The
     # unclamped values are monotone in the count, so the clamp covers a prefix or a suffix.
     def clamped(count: int) -> bool:
-        value = init if count <= begin else _at("exponential", params, float(count - begin))
+        if count <= begin:
+            value = init
+        else:
+            with np.errstate(all="ignore"):  # past `horizon` rate**p is 0 or inf
+                value = _at("exponential", params, float(count - begin))
         return value < end if rate < 1.0 else value > end
 
+    # Beyond 1100 halvings or doublings rate**p has under- or overflowed: nothing changes.
+    halvings = abs(math.log2(rate))
+    horizon = begin + 1 + (min(math.ceil(steps * 1100 / halvings), _HORIZON) if halvings else 0)
     first = clamped(0)
     lo, hi = begin, begin + 1  # find hi with clamped(hi) != first, then bisect
     while clamped(hi) == first:
-        if hi >= _HORIZON:
+        if hi >= horizon:
             return _constant(end) if first else timeline
-        lo, hi = hi, min(2 * hi, _HORIZON)
+        lo, hi = hi, min(2 * hi, horizon)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if clamped(mid) == first else (lo, mid)
