@@ -14,7 +14,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import schedarray as sa
@@ -104,6 +104,10 @@ def test_constant_schedule(n, value):
 @EXAMPLES
 @given(lengths, values, values, st.floats(0.0, 4.0), counts, counts)
 def test_polynomial_schedule(n, init, end, power, steps, begin):
+    # XLA's float64 pow(0, p) is not 0 for some p (pow(0, 0.5) = 1.05e-8), so optax misses
+    # end_value by up to 1e-8 x |init - end| at the end: an anchor error, not compared.
+    with jax.enable_x64(True):
+        assume(power == 0 or float(jnp.power(jnp.float64(0.0), power)) == 0.0)
     check(n, "polynomial_schedule", init, end, power, steps, begin)
 
 
