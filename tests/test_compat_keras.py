@@ -11,6 +11,7 @@ compared is printed at the end of the module.
 
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -89,9 +90,12 @@ def keras_worker(request):
         )
 
 
-def compare(run, cls, fn, n, *, float32=True, **kwargs):
+def compare(run, cls, fn, n, *, float32=True, f32_condition=1.0, **kwargs):
+    """`f32_condition` scales the float32 tolerance where Keras's float32 inputs are
+    amplified (``rate ** p`` turns the rounding of ``rate`` into ``p ln(rate)`` ulps)."""
     got = getattr(C, fn)(n, **kwargs)
-    for float64, tol in ((True, 1e-12), (False, F32_TOL)) if float32 else ((True, 1e-12),):
+    checks = ((True, 1e-12), (False, F32_TOL * f32_condition))
+    for float64, tol in checks if float32 else checks[:1]:
         expected = run(cls, n, float64, **kwargs)
         assert np.all(np.isfinite(expected)), "Keras returned a non-finite value"
         scale = np.max(np.abs(expected))
@@ -112,10 +116,11 @@ durations = st.one_of(st.integers(1, 40), st.integers(1, 160).map(lambda q: q / 
 
 
 @EXAMPLES
-@given(lengths, values, durations, st.floats(0.0, 2.0), st.booleans())
+@given(lengths, values, durations.filter(lambda d: d >= 1), st.floats(0.0, 2.0), st.booleans())
 def test_exponential_decay(keras_worker, n, init, steps, rate, staircase):
+    condition = 1.0 + (n / steps) * abs(math.log(rate)) if rate > 0 else 1.0
     compare(keras_worker, "ExponentialDecay", "exponential_decay", n, initial_learning_rate=init,
-            decay_steps=steps, decay_rate=rate, staircase=staircase)
+            decay_steps=steps, decay_rate=rate, staircase=staircase, f32_condition=condition)
 
 
 @st.composite
