@@ -8,5 +8,6 @@ none). ``result[t]`` is what the anchor's optimizer would hold for update
 
 Modules: `convnext` (the ConvNeXt/BEiT/DINO ``cosine_scheduler``), `torch` (torch's
 lr_scheduler classes), `hf` (Hugging Face transformers schedules), `timm` (timm's
-schedulers), `fvcore` (fvcore's param schedulers, detectron2's warmup and LRMultiplier).
+schedulers), `fvcore` (fvcore's param schedulers, detectron2's warmup and LRMultiplier),
+`optax` (every ``optax.schedules`` schedule), `keras` (Keras 3's learning-rate schedules).
 """
