@@ -104,10 +104,12 @@ def test_constant_schedule(n, value):
 @EXAMPLES
 @given(lengths, values, values, st.floats(0.0, 4.0), counts, counts)
 def test_polynomial_schedule(n, init, end, power, steps, begin):
-    # XLA's float64 pow(0, p) is not 0 for some p (pow(0, 0.5) = 1.05e-8), so optax misses
-    # end_value by up to 1e-8 x |init - end| at the end: an anchor error, not compared.
-    with jax.enable_x64(True):
-        assume(power == 0 or float(jnp.power(jnp.float64(0.0), power)) == 0.0)
+    # XLA's vectorized float64 pow(0, p) is not always 0 (pow(0, 0.5) came out 1.05e-8 under
+    # vmap while the scalar call gives 0), so optax can miss end_value by up to 1e-8 x
+    # |init - end| once the decay is over: an anchor error, not compared.
+    if power != 0 and steps > 0:
+        done = anchor(lambda: optax.polynomial_schedule(init, end, power, steps, begin), EVAL)
+        assume(np.all(done[max(begin, 0) + steps :] == end))
     check(n, "polynomial_schedule", init, end, power, steps, begin)
 
 

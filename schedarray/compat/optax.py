@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +47,6 @@ from .. import _plan
 from .._formulas import FORMULAS
 from .._plan import Builder, render
 from .._types import Backend, FloatArray
-from ..compose import _values
 
 __all__ = [
     "constant_schedule",
@@ -804,7 +802,7 @@ def join_schedules(
             "boundaries must have one element fewer than schedules, got "
             f"len(schedules)={len(schedules)}, len(boundaries)={len(bounds)}"
         )
-    window = _plan._window.get()
+    window = _plan.active_window()
     start, stop = (0, n) if window is None else window
     if stop > n:
         raise ValueError(f"window must lie inside the schedule, got stop={stop}, total_steps={n}")
@@ -815,8 +813,9 @@ def join_schedules(
         part = schedules[k]
         if callable(part):
             # Call outside any window: the callable returns its first `need` values.
-            part = copy_context().run(_unwindowed, part, need)
-        values = _values(part, f"schedules[{k}]")
+            with _plan.unwindowed():
+                part = part(need)
+        values = check.values(part, f"schedules[{k}]")
         if values.shape[0] < need:
             raise ValueError(
                 f"schedules[{k}] must provide local steps 0..{need - 1} (the join reads them), "
@@ -827,8 +826,3 @@ def join_schedules(
     for a, values in parts:
         buf[a - start : a - start + values.shape[0]] = values
     return buf
-
-
-def _unwindowed(fn: Callable[[int], Any], m: int) -> Any:
-    _plan._window.set(None)
-    return fn(m)
