@@ -242,12 +242,13 @@ def prepare_out(
         raise TypeError(
             f"dtype and out.dtype disagree, got dtype={want}, out.dtype={out.dtype}"
         )
-    if out.ndim != len(shape):
-        raise ValueError(f"out must be {len(shape)}-D, got out.shape={out.shape}")
-    if out.shape != shape:
-        if len(shape) == 1:
-            raise ValueError(f"out must have length {shape[0]}, got len(out)={out.shape[0]}")
-        raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
+    if len(shape) > 1:
+        if out.shape != shape:
+            raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
+    elif out.ndim != 1:
+        raise ValueError(f"out must be 1-D, got out.shape={out.shape}")
+    elif out.shape != shape:
+        raise ValueError(f"out must have length {shape[0]}, got len(out)={out.shape[0]}")
     if not out.flags.writeable:
         raise ValueError("out must be writeable, got a read-only array")
     return out

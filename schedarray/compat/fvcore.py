@@ -736,19 +736,7 @@ def lr_multiplier(
     if not grouped:
         buf = check.prepare_out(m.shape[0], dtype, out)
         return np.multiply(bases[0], m, out=buf, casting="same_kind")
-    shape = (m.shape[0], len(bases))
-    if out is None:
-        want = np.dtype(dtype)
-        if want not in check.FLOAT_DTYPES:
-            raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
-        buf = np.empty(shape, dtype=want)
-    else:
-        if not isinstance(out, np.ndarray) or out.shape != shape:
-            got = getattr(out, "shape", type(out).__name__)
-            raise ValueError(f"out must have shape {shape}, got {got}")
-        if out.dtype not in check.FLOAT_DTYPES or not out.flags.writeable:
-            raise TypeError(f"out must be a writeable float32/float64 array, got {out.dtype}")
-        buf = out
+    buf = check.prepare_out((m.shape[0], len(bases)), dtype, out)
     return np.multiply(np.asarray(bases)[None, :], m[:, None], out=buf, casting="same_kind")
 
 

@@ -266,31 +266,13 @@ def torch_normal_noise(seed: int, pct: float, std: float) -> float:
 
 def _bounds(n: int) -> tuple[int, int]:
     """The counts ``[a, b)`` that `render` computes for a plan of `n` steps."""
-    requested = _plan._window.get()
+    requested = _plan.active_window()
     return (0, n) if requested is None else requested
 
 
 def _store(columns: list[Floats], rows: int, dtype: DTypeLike, out: Any) -> FloatArray:
     """Stack per-group float64 columns into a ``(rows, groups)`` array (or `out`)."""
-    shape = (rows, len(columns))
-    if out is None:
-        try:
-            want = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}") from None
-        if want not in check.FLOAT_DTYPES:
-            raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
-        buf = np.empty(shape, dtype=want)
-    else:
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"out must be a numpy array, got out={type(out).__name__}")
-        if out.dtype not in check.FLOAT_DTYPES:
-            raise TypeError(f"out must be float32 or float64, got out.dtype={out.dtype}")
-        if out.shape != shape:
-            raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
-        if not out.flags.writeable:
-            raise ValueError("out must be writeable, got a read-only array")
-        buf = out
+    buf = check.prepare_out((rows, len(columns)), dtype, out)
     for g, column in enumerate(columns):
         buf[:, g] = column
     return buf
