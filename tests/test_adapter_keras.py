@@ -5,7 +5,6 @@ subprocess per backend (one process per backend, shared by the tests below);
 nothing leaks into the other test modules.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,11 +15,9 @@ import numpy as np
 import pytest
 
 import schedarray as sa
+from tests.support import require_installed
 
-if importlib.util.find_spec("keras") is None:  # importing it here would pick a backend
-    if os.environ.get("SCHEDARRAY_REQUIRE_FRAMEWORKS") == "1":
-        raise RuntimeError("keras is required in CI but is not installed")
-    pytest.skip("keras is not installed", allow_module_level=True)
+require_installed("keras")  # not imported here: importing it would pick a backend
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 12  # 3 epochs x 4 batches

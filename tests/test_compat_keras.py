@@ -9,7 +9,6 @@ float32 (tolerance 32 float32 ulps x max|value|). The number of configurations
 compared is printed at the end of the module.
 """
 
-import importlib.util
 import json
 import math
 import os
@@ -22,11 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schedarray.compat import keras as C
-from tests.support import require
+from tests.support import require_installed
 
-for _name in ("keras", "torch"):
-    if importlib.util.find_spec(_name) is None:
-        require(_name)  # skips, or fails under SCHEDARRAY_REQUIRE_FRAMEWORKS=1
+for _name in ("keras", "torch"):  # run by the worker; not imported here
+    require_installed(_name)
 
 WORKER = r"""
 import json, os, sys

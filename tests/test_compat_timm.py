@@ -1,16 +1,8 @@
 """compat.timm against the real timm schedulers, stepped as timm's train.py steps them.
 
-timm's ``import timm`` needs torchvision; the scheduler modules do not, so they
-are loaded on their own (without running ``timm/__init__.py``) when the package
-import fails. Every comparison goes through `compare`, which counts it; the
-module's teardown prints how many configurations were compared per scheduler.
+Every comparison goes through `compare`, which counts it; the module's teardown prints how many configurations were compared per scheduler.
 """
 
-import importlib
-import importlib.util
-import os
-import sys
-import types
 from collections import Counter
 
 import numpy as np
@@ -27,33 +19,7 @@ torch = require("torch")
 
 NAMES = ("cosine_lr", "tanh_lr", "step_lr", "multistep_lr", "poly_lr", "wsd_lr",
          "scheduler_factory")
-
-
-def load_timm_schedulers():
-    """timm.scheduler's modules, without importing timm (whose __init__ needs torchvision)."""
-    try:
-        return {n: importlib.import_module(f"timm.scheduler.{n}") for n in NAMES}
-    except ImportError:
-        pass
-    spec = importlib.util.find_spec("timm")
-    if spec is None or spec.origin is None:
-        require("timm")  # skips locally, fails in CI
-    root = os.path.dirname(spec.origin)
-    saved = {k: v for k, v in sys.modules.items() if k == "timm" or k.startswith("timm.")}
-    package = types.ModuleType("timm")
-    package.__path__ = [root]
-    scheduler = types.ModuleType("timm.scheduler")
-    scheduler.__path__ = [os.path.join(root, "scheduler")]
-    sys.modules.update({"timm": package, "timm.scheduler": scheduler})
-    try:
-        return {n: importlib.import_module(f"timm.scheduler.{n}") for n in NAMES}
-    finally:
-        for key in [k for k in sys.modules if k == "timm" or k.startswith("timm.")]:
-            del sys.modules[key]
-        sys.modules.update(saved)
-
-
-MODULES = load_timm_schedulers()
+MODULES = {n: require(f"timm.scheduler.{n}") for n in NAMES}
 TIMM = {
     "cosine": (MODULES["cosine_lr"].CosineLRScheduler, C.cosine_lr_scheduler),
     "tanh": (MODULES["tanh_lr"].TanhLRScheduler, C.tanh_lr_scheduler),

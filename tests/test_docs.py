@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 import schedarray
+from tests.support import require
 
 #: Adapter modules import their framework; their examples are exercised by their own tests.
 FRAMEWORK_MODULES = {"schedarray.torch", "schedarray.jax", "schedarray.keras", "schedarray._kernels"}
+#: Modules whose examples need an optional package (the extra that module names).
+NEEDS = {"schedarray.plot": "matplotlib"}
 
 MODULES = sorted(
     info.name
@@ -21,6 +24,8 @@ MODULES = sorted(
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
+    if name in NEEDS:
+        require(NEEDS[name])
     module = importlib.import_module(name)
     with np.printoptions(legacy=False):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
