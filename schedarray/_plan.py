@@ -187,15 +187,7 @@ def render(
     Under `window` only ``[start, stop)`` is computed and returned.
     """
     backend = check.backend(backend)
-    start, stop = 0, plan.length
-    requested = _window.get()
-    if requested is not None:
-        start, stop = requested
-        if stop > plan.length:
-            raise ValueError(
-                f"window must lie inside the schedule, got stop={stop}, "
-                f"total_steps={plan.length}"
-            )
+    start, stop = span(plan.length)
     buf = check.prepare_out(stop - start, dtype, out)
     if backend == "numba" or (
         backend == "auto" and AUTO_NUMBA_MIN is not None and plan.length >= AUTO_NUMBA_MIN
@@ -253,6 +245,32 @@ def active_window() -> tuple[int, int] | None:
     those steps.
     """
     return _window.get()
+
+
+def span(length: int) -> tuple[int, int]:
+    """The steps ``[start, stop)`` to compute of a schedule of `length` steps.
+
+    ``(0, length)``, or the window of an enclosing `window` call, which must
+    lie inside the schedule (else `ValueError`). Every schedule, rendered or
+    composed, asks here, so a window always means the same thing.
+
+    Examples
+    --------
+    >>> span(10)
+    (0, 10)
+    >>> with _windowed(2, 5):
+    ...     span(10)
+    (2, 5)
+    """
+    requested = _window.get()
+    if requested is None:
+        return 0, length
+    start, stop = requested
+    if stop > length:
+        raise ValueError(
+            f"window must lie inside the schedule, got stop={stop}, total_steps={length}"
+        )
+    return start, stop
 
 
 @contextmanager

@@ -94,3 +94,66 @@ def test_envelope_over_any_schedule():
     assert np.array_equal(base, sa.inverse_sqrt(10, start=1.0, timescale=2.0))  # input untouched
     with pytest.raises(ValueError, match=r"^warmup_steps \+ cooldown_steps must be <= the length"):
         sa.envelope(base, warmup_steps=6, cooldown_steps=5)
+
+
+# ---------------------------------------------------------------------------- windows (issue 12)
+
+_V = sa.warmup_cosine(12, peak=1.0, warmup_steps=3, end=0.1)
+
+
+@pytest.mark.parametrize(("op", "args", "kwargs"), [
+    (sa.join, (_V[:5], _V[5:]), {}),
+    (sa.join, (_V, _V[::-1]), {}),
+    (sa.scale, (_V, 0.5), {}),
+    (sa.clip, (_V,), {"low": 0.2, "high": 0.9}),
+    (sa.per_epoch, (_V[:4], 3), {}),
+    (sa.envelope, (_V,), {"warmup_steps": 3, "cooldown_steps": 4}),
+    (sa.groups, (_V, [1.0, 0.5, 0.25]), {}),
+    (sa.groups, (_V, sa.layer_decay(2, 0.75)), {}),
+])
+def test_window_of_a_composition_is_the_slice_of_the_whole(op, args, kwargs):
+    whole = op(*args, **kwargs)
+    n = whole.shape[0]
+    for a in range(n + 1):
+        for b in range(a, n + 1):
+            got = sa.window(op, a, b, *args, **kwargs)
+            assert got.shape == (b - a, *whole.shape[1:])
+            assert got.dtype == whole.dtype
+            assert got.tobytes() == whole[a:b].tobytes()
+    with pytest.raises(ValueError, match=rf"^window must lie inside the schedule, got "
+                                         rf"stop={n + 1}, total_steps={n}$"):
+        sa.window(op, 0, n + 1, *args, **kwargs)
+
+
+def test_window_of_a_composition_writes_out():
+    out = np.empty(3, dtype=np.float32)
+    assert sa.window(sa.scale, 2, 5, _V, 2.0, out=out) is out
+    assert out.tolist() == (_V[2:5] * 2.0).astype(np.float32).tolist()
+    with pytest.raises(ValueError, match=r"^out must have length 3, got len\(out\)=12$"):
+        sa.window(sa.join, 0, 3, _V, out=np.empty(12))
+
+
+def test_window_shapes_at_the_edges():
+    assert sa.window(sa.scale, 0, 0, _V, 2.0).shape == (0,)
+    assert sa.window(sa.groups, 0, 0, _V, [1.0, 2.0]).shape == (0, 2)
+    assert sa.window(sa.join, 0, 2, _V, _V).shape == (2,)
+
+
+def test_join_reads_every_part_before_writing_an_out_that_aliases_it():
+    buf = np.arange(4.0)
+    assert sa.join(buf[1:4], buf[0:1], out=buf) is buf
+    assert buf.tolist() == [1.0, 2.0, 3.0, 0.0]
+    buf = np.arange(6.0)
+    sa.join(buf[3:], buf[:3], out=buf)
+    assert buf.tolist() == [3.0, 4.0, 5.0, 0.0, 1.0, 2.0]
+    buf = np.arange(6.0)
+    assert sa.window(sa.join, 1, 4, buf, out=buf[2:5]).tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(("op", "args"), [
+    (sa.scale, (0.5,)), (sa.clip, ()), (sa.envelope, ()), (sa.per_epoch, (1,)),
+])
+def test_an_out_that_aliases_the_input_gives_the_same_values(op, args):
+    buf = _V.copy()
+    expected = op(_V.copy(), *args)
+    assert op(buf, *args, out=buf).tolist() == expected.tolist()
