@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _check as check
-from ._types import Duration, FloatArray
 from ._plan import span, window
+from ._types import Duration, FloatArray
 from .primitives import linear
 
 __all__ = [
