@@ -157,3 +157,21 @@ def test_an_out_that_aliases_the_input_gives_the_same_values(op, args):
     buf = _V.copy()
     expected = op(_V.copy(), *args)
     assert op(buf, *args, out=buf).tolist() == expected.tolist()
+
+
+def test_one_step_windows_of_powers_equal_the_step_of_the_whole():
+    # NumPy's power(scalar, array) takes sqrt/square/reciprocal shortcuts for a
+    # one-element array whose value is 0.5, 2 or -1 (1 ulp off its vector pow).
+    end = 0.9286317892234989
+    whole = sa.exponential(2, start=1.0, end=end, endpoint=False)
+    assert sa.window(sa.exponential, 1, 2, 2, start=1.0, end=end, endpoint=False)[0] == whole[1]
+    rng = np.random.default_rng(7)
+    for rate in rng.uniform(0.05, 0.99, 200).tolist():
+        for period, step in [(2, 1), (1, 2)]:  # exponents 0.5 and 2
+            whole = sa.exponential(4, start=1.0, rate=rate, transition_steps=period)
+            one = sa.window(sa.exponential, step, step + 1, 4, start=1.0, rate=rate,
+                            transition_steps=period)
+            assert one[0] == whole[step]
+        whole = sa.cyclic(6, low=0.1, high=1.0, step_size_up=2, mode="exp_range", gamma=rate)
+        assert sa.window(sa.cyclic, 2, 3, 6, low=0.1, high=1.0, step_size_up=2,
+                         mode="exp_range", gamma=rate)[0] == whole[2]
