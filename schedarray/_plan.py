@@ -273,6 +273,25 @@ def span(length: int) -> tuple[int, int]:
     return start, stop
 
 
+def steps_of(fn: Callable[[int], Any], n: int, start: int, stop: int) -> tuple[Any, bool]:
+    """Call ``fn(n)`` for its steps ``[start, stop)``: ``(result, windowed)``.
+
+    `fn` is a part of a composition that is given its length (torch's
+    ``SequentialLR`` parts, optax's ``join_schedules``). It is called under
+    ``window(fn, start, stop, n)``, so a schedarray schedule or composition
+    computes only those steps and `windowed` is True; a callable that ignores
+    the window returns its whole array (`windowed` False) for the caller to
+    slice. A callable must index like a schedule, ``window(fn, a, b, n) ==
+    fn(n)[a:b]``.
+    """
+    result = window(fn, start, stop, n)
+    try:
+        got = len(result)
+    except TypeError:
+        return result, False
+    return result, got == stop - start and (got < n or (start, stop) == (0, n))
+
+
 @contextmanager
 def unwindowed() -> Iterator[None]:
     """Render whole schedules inside the block, even under `window`."""

@@ -175,3 +175,68 @@ def test_one_step_windows_of_powers_equal_the_step_of_the_whole():
         whole = sa.cyclic(6, low=0.1, high=1.0, step_size_up=2, mode="exp_range", gamma=rate)
         assert sa.window(sa.cyclic, 2, 3, 6, low=0.1, high=1.0, step_size_up=2,
                          mode="exp_range", gamma=rate)[0] == whole[2]
+
+
+# ---------------------------------------------------------------------------- compat joins
+
+
+def test_window_of_a_huge_sequential_lr_computes_only_the_window():
+    from schedarray.compat import torch as T
+
+    half = 10**10
+    parts = [lambda k: sa.cosine(k, start=1.0), lambda k: sa.linear(k, start=0.5, end=0.0)]
+    got = sa.window(T.sequential_lr, half - 5, half + 5, parts, [half], 2 * half)
+    assert got.shape == (10,)
+    assert got[:5].tolist() == sa.window(sa.cosine, half - 5, half, half, start=1.0).tolist()
+    assert got[5:].tolist() == sa.window(sa.linear, 0, 5, half, start=0.5, end=0.0).tolist()
+
+
+def test_window_of_sequential_lr_equals_the_slice_for_arrays_and_callables():
+    from schedarray.compat import torch as T
+
+    parts = [T.linear_lr(1.0, 4, start_factor=0.25, total_iters=3).astype(np.float32),
+             lambda k: T.cosine_annealing_lr(1.0, k + 3, T_max=k),
+             lambda k: np.full(k + 2, 0.125)]  # ignores the window: sliced instead
+    whole = T.sequential_lr(parts, [3, 9], 14)
+    assert whole.dtype == np.float64
+    for a in range(15):
+        for b in range(a, 15):
+            got = sa.window(T.sequential_lr, a, b, parts, [3, 9], 14)
+            assert got.dtype == whole.dtype
+            assert got.tobytes() == whole[a:b].tobytes()
+    two = [np.ones((4, 2)), lambda k: np.full((k, 2), 0.5)]
+    assert sa.window(T.sequential_lr, 0, 0, two, [4], 8).shape == (0, 2)
+    assert sa.window(T.sequential_lr, 3, 6, two, [4], 8).tolist() == [[1.0, 1.0]] + [[0.5] * 2] * 2
+    with pytest.raises(ValueError, match=r"^schedulers\[1\] must cover its 4 steps \(from step 4 "
+                                         r"to 8\), got len\(schedulers\[1\]\)=1$"):
+        sa.window(T.sequential_lr, 0, 2, [np.ones(4), lambda k: [1.0]], [4], 8)
+
+
+def test_window_of_chained_scheduler_and_join_schedules_equal_the_slice():
+    from functools import partial
+
+    from schedarray.compat import optax as O
+    from schedarray.compat import torch as T
+
+    chained = [T.step_lr([1.0, 2.0], 9, 4), T.exponential_lr([1.0, 2.0], 9, 0.9)]
+    whole = T.chained_scheduler(chained, [1.0, 2.0])
+    for a, b in [(0, 0), (0, 9), (3, 7), (8, 9)]:
+        got = sa.window(T.chained_scheduler, a, b, chained, [1.0, 2.0])
+        assert got.shape == (b - a, 2)
+        assert got.tobytes() == whole[a:b].tobytes()
+    big = 10**10
+    parts = [partial(O.cosine_decay_schedule, init_value=1.0, decay_steps=big),
+             partial(O.linear_schedule, init_value=0.5, end_value=0.0, transition_steps=big)]
+    got = sa.window(O.join_schedules, big - 2, big + 2, 2 * big, parts, [big])
+    assert got.tolist() == [*sa.window(parts[0], big - 2, big, big + 1).tolist(),
+                            *sa.window(parts[1], 0, 2, big).tolist()]
+
+
+def test_sequential_lr_reads_an_out_that_aliases_a_part_first():
+    from schedarray.compat import torch as T
+
+    buf = np.arange(4.0)
+    assert T.sequential_lr([buf[2:4], buf[0:2]], [2], out=buf) is buf
+    assert buf.tolist() == [2.0, 3.0, 0.0, 1.0]
+    buf = np.arange(3.0)
+    assert T.chained_scheduler([buf], 1.0, out=buf[::-1]).tolist() == [0.0, 1.0, 2.0]
