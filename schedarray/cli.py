@@ -81,6 +81,8 @@ def read_spec(text: str) -> dict[str, Any]:
             spec = json.loads(text)
         except ValueError as exc:
             raise Failure(f"SPEC is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise Failure("SPEC is nested too deeply to read") from None
         if not isinstance(spec, dict):
             raise Failure(f"SPEC must be a JSON object, got {text!r}")
         return spec

@@ -56,6 +56,7 @@ from ._types import FloatArray
 from .compose import clip, envelope, join, per_epoch, scale
 
 __all__ = [
+    "MAX_DEPTH",
     "OPERATIONS",
     "Landmark",
     "SpecNode",
@@ -92,8 +93,18 @@ def _at(where: str, message: str) -> str:
 # ---------------------------------------------------------------------------- plain data
 
 
-def _plain(value: Any, where: str) -> Any:
-    """A deep copy of `value` as JSON-like data (dict, list, str, int, float, bool, None)."""
+#: How deeply mappings and lists may nest in a spec (the top level is depth 0).
+MAX_DEPTH = 64
+
+
+def _plain(value: Any, where: str, depth: int = 0,
+           inside: dict[int, str] | None = None) -> Any:
+    """A deep copy of `value` as JSON-like data (dict, list, str, int, float, bool, None).
+
+    `inside` maps the containers being copied (the path from the top) to their
+    paths, so a container that holds itself is reported instead of recursing
+    forever; nesting deeper than `MAX_DEPTH` is refused.
+    """
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.bool_):
@@ -104,21 +115,35 @@ def _plain(value: Any, where: str) -> Any:
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
-    if isinstance(value, Mapping):
-        result = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(_at(where, f"spec keys must be strings, got key {key!r}"))
-            result[key] = _plain(item, f"{where}.{key}" if where else key)
-        return result
     if isinstance(value, np.ndarray) and value.ndim == 1:
         return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value.tolist())]
-    if isinstance(value, Sequence) and not isinstance(value, bytes):
-        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise TypeError(
-        _at(where, "spec values must be plain data (numbers, strings, bools, lists, "
-                   f"mappings), got {type(value).__name__} {value!r}")
-    )
+    container = isinstance(value, Mapping) or (isinstance(value, Sequence)
+                                               and not isinstance(value, bytes))
+    if not container:
+        raise TypeError(
+            _at(where, "spec values must be plain data (numbers, strings, bools, lists, "
+                       f"mappings), got {type(value).__name__} {value!r}")
+        )
+    inside = {} if inside is None else inside
+    if id(value) in inside:
+        raise ValueError(_at(where, "a spec must not contain itself, got a reference back to "
+                                    f"{inside[id(value)] or 'the top level'}"))
+    if depth > MAX_DEPTH:
+        raise ValueError(_at(where, f"specs nest at most {MAX_DEPTH} levels deep, got a "
+                                    "deeper spec"))
+    inside[id(value)] = where
+    try:
+        if isinstance(value, Mapping):
+            result = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise TypeError(_at(where, f"spec keys must be strings, got key {key!r}"))
+                result[key] = _plain(item, f"{where}.{key}" if where else key, depth + 1,
+                                     inside)
+            return result
+        return [_plain(v, f"{where}[{i}]", depth + 1, inside) for i, v in enumerate(value)]
+    finally:
+        del inside[id(value)]
 
 
 def _is_spec(value: Any) -> bool:
@@ -681,6 +706,8 @@ def load_spec(path: str | os.PathLike[str], table: str | None = None) -> dict[st
     except (ValueError, UnicodeDecodeError) as exc:
         kind = "JSON" if suffix == ".json" else "TOML"
         raise ValueError(f"{text_path} is not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{text_path} is nested too deeply to read") from None
     found: Any = document
     if table is not None:
         if not isinstance(table, str) or not table:

@@ -316,3 +316,46 @@ def test_compare_nan_and_infinity(tmp_path):
     assert differ.returncode == 1
     assert "first step beyond atol=0 + rtol=1e-12 * max(|a|, |b|): step 1 (a=nan, b=2.0)" \
         in differ.stdout
+
+
+# ---------------------------------------------------------------------------- hostile input
+
+
+def _deep(depth):
+    return '{"name": "scale", "factor": 1, "values": ' * depth + "[1]" + "}" * depth
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (_deep(10_000), "SPEC is nested too deeply to read"),
+    (_deep(100), r"values(\.values){64}: specs nest at most 64 levels deep, got a deeper spec"),
+])
+def test_deep_specs_are_one_line_errors(text, message, capsys, tmp_path):
+    from schedarray import cli
+
+    assert cli.main(["show", text]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"schedarray: error: {message}\n", err), err
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    assert cli.main(["export", str(path), "-o", str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.json"]
+
+
+def test_an_internal_error_is_one_line_with_a_hint(monkeypatch, capsys):
+    from schedarray import cli
+
+    def broken(args):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(cli, "_show", broken)
+    monkeypatch.delenv("SCHEDARRAY_TRACEBACK", raising=False)
+    assert cli.main(["show", "example"]) == 2
+    assert capsys.readouterr().err == (
+        "schedarray: error: internal error: ZeroDivisionError: float division by zero "
+        "(please report it; SCHEDARRAY_TRACEBACK=1 shows the traceback)\n")
+    monkeypatch.setenv("SCHEDARRAY_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["show", "example"])

@@ -327,3 +327,48 @@ def test_from_spec_under_window_computes_only_the_window():
     with pytest.raises(ValueError, match="window must lie inside the schedule, got stop=44, "
                                          "total_steps=43"):
         sa.window(from_spec, 40, 44, JOIN)
+
+
+# ---------------------------------------------------------------------------- hostile specs
+
+
+def _nested(depth):
+    node = {"name": "scale", "values": [1.0, 2.0], "factor": 1.0}
+    for _ in range(depth):
+        node = {"name": "scale", "values": node, "factor": 1.0}
+    return node
+
+
+def test_a_spec_that_contains_itself_is_refused_with_its_path():
+    loop = {"name": "scale", "factor": 2.0}
+    loop["values"] = loop
+    with pytest.raises(ValueError, match=r"^values: a spec must not contain itself, got a "
+                                         r"reference back to the top level$"):
+        from_spec(loop)
+    inner = {"name": "join"}
+    outer = {"name": "scale", "factor": 2.0, "values": inner}
+    inner["parts"] = [[1.0], inner]
+    with pytest.raises(ValueError, match=r"^values\.parts\[1\]: a spec must not contain itself, "
+                                         r"got a reference back to values$"):
+        from_spec(outer)
+
+
+def test_a_part_used_twice_is_not_a_cycle():
+    part = {"name": "linear", "total_steps": 3, "start": 1.0}
+    assert from_spec({"name": "join", "parts": [part, part]}).tolist() == [1.0, 0.5, 0.0] * 2
+
+
+def test_specs_nest_at_most_max_depth_levels():
+    assert from_spec(_nested(spec.MAX_DEPTH - 1)).tolist() == [1.0, 2.0]
+    path = r"\.".join(["values"] * (spec.MAX_DEPTH + 1))
+    for depth in (spec.MAX_DEPTH, 10_000):
+        with pytest.raises(ValueError, match=rf"^{path}: specs nest at most {spec.MAX_DEPTH} "
+                                             rf"levels deep, got a deeper spec$"):
+            from_spec(_nested(depth))
+
+
+def test_a_spec_file_nested_too_deeply_is_a_clean_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"name": "scale", "factor": 1, "values": ' * 10_000 + "[1]" + "}" * 10_000)
+    with pytest.raises(ValueError, match=rf"^{deep} is nested too deeply to read$"):
+        load_spec(deep)
