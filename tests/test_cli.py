@@ -359,3 +359,18 @@ def test_an_internal_error_is_one_line_with_a_hint(monkeypatch, capsys):
     monkeypatch.setenv("SCHEDARRAY_TRACEBACK", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(["show", "example"])
+
+
+def test_show_of_a_spec_with_100000_milestones(capsys, tmp_path):
+    # Counting the milestones before each edge was quadratic: minutes for this spec.
+    from schedarray import cli
+
+    marks = list(range(5, 500_001, 5))
+    spec = {"name": "multistep", "total_steps": 10**6, "start": 1.0, "milestones": marks,
+            "gamma": 0.5 ** (1 / 64)}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(spec))
+    assert cli.main(["show", str(path), "--width", "80", "--ascii"]) == 0
+    out = capsys.readouterr().out
+    assert f"... {len(marks) + 1 - 11} more phases" in out
+    assert f"  end     {0.5 ** (len(marks) / 64):<12.6g} step 999999" in out
