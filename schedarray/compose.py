@@ -194,6 +194,18 @@ def envelope(
     """
     arr = _values(values)
     n = arr.shape[0]
+    w, c = envelope_steps(n, warmup_steps, cooldown_steps, steps_per_epoch)
+    start, stop = span(n)
+    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    buf[...] = arr[start:stop]
+    apply_envelope(buf, start, n, w, c)
+    return buf
+
+
+def envelope_steps(
+    n: int, warmup_steps: Duration, cooldown_steps: Duration, steps_per_epoch: int | None
+) -> tuple[int, int]:
+    """`envelope`'s warmup and cooldown lengths in steps, checked against the length `n`."""
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     c = check.within(cooldown_steps, "cooldown_steps", n, steps_per_epoch)
     if w + c > n:
@@ -201,10 +213,16 @@ def envelope(
             "warmup_steps + cooldown_steps must be <= the length, got "
             f"warmup_steps={w}, cooldown_steps={c}, len(values)={n}"
         )
-    start, stop = span(n)
-    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
-    buf[...] = arr[start:stop]
-    # The factors of the window's steps only: windows of the ramps equal their slices.
+    return w, c
+
+
+def apply_envelope(buf: FloatArray, start: int, n: int, w: int, c: int) -> None:
+    """Multiply steps ``[start, start + len(buf))`` of an `n`-step schedule by the envelope.
+
+    Only the window's factors are computed; windows of the ramps equal their
+    slices, so any window equals the slice of the whole bit for bit.
+    """
+    stop = start + buf.shape[0]
     lo, hi = start, min(stop, w)
     if lo < hi:
         buf[: hi - start] *= window(linear, lo, hi, w, start=0.0, end=1.0, endpoint=False)
@@ -212,4 +230,3 @@ def envelope(
     if c and lo < hi:
         ramp = window(linear, lo - (n - c) + 1, hi - (n - c) + 1, c + 1, start=1.0, end=0.0)
         buf[lo - start :] *= ramp
-    return buf

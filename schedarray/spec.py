@@ -53,7 +53,7 @@ from . import _check as check
 from . import _plan
 from ._plan import Plan, recording, window
 from ._types import FloatArray
-from .compose import clip, envelope, join, per_epoch, scale
+from .compose import apply_envelope, clip, envelope, envelope_steps, join, per_epoch, scale
 
 __all__ = [
     "MAX_DEPTH",
@@ -75,7 +75,7 @@ OPERATIONS: dict[str, tuple[Callable[..., Any], str, str]] = {
     "scale": (scale, "values", "elementwise"),
     "clip": (clip, "values", "elementwise"),
     "per_epoch": (per_epoch, "values", "per_epoch"),
-    "envelope": (envelope, "values", "whole"),
+    "envelope": (envelope, "values", "envelope"),
 }
 
 
@@ -251,8 +251,9 @@ class SpecNode:
     """A parsed, validated spec: its length, dtype and phases, and any window of it.
 
     Built by `parse`. ``full()`` equals `from_spec`; ``values(a, b)`` equals
-    ``full()[a:b]`` bit for bit and, for native and compat schedules and the
-    operations other than ``envelope``, computes only those steps.
+    ``full()[a:b]`` bit for bit and, for native and compat schedules and every
+    operation, computes only those steps (compat functions that take other
+    specs as parameters are computed whole once).
     """
 
     name: str
@@ -403,11 +404,15 @@ class _Operation(SpecNode):
         others = {k: v for k, v in params.items() if k != self._key}
         self._others = others
         empty = [np.empty(0, n.dtype) for n in self._inputs]
-        self._whole: FloatArray | None = None
         first = self._inputs[0]
-        if self._mode == "whole":
-            self._whole = self._apply([n.full() for n in self._inputs], where)
-            self.length, self.dtype = self._whole.shape[0], self._whole.dtype
+        if self._mode == "envelope":
+            self.length, self.dtype = first.length, first.dtype
+            spe = others.get("steps_per_epoch")
+            try:
+                self._ramps = envelope_steps(first.length, others.get("warmup_steps", 0),
+                                             others.get("cooldown_steps", 0), spe)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(_at(where, str(exc))) from None
         else:
             self.dtype = self._apply(empty, where).dtype
             if self._mode == "concat":
@@ -445,10 +450,8 @@ class _Operation(SpecNode):
             spe = self._others["steps_per_epoch"]
             return tuple(Landmark(m.step * spe, m.label) for m in self._inputs[0].landmarks)
         marks = list(self._inputs[0].landmarks)
-        if self.name == "envelope":
-            n, spe = self.length, self._others.get("steps_per_epoch")
-            w = check.within(self._others.get("warmup_steps", 0), "warmup_steps", n, spe)
-            c = check.within(self._others.get("cooldown_steps", 0), "cooldown_steps", n, spe)
+        if self._mode == "envelope":
+            n, (w, c) = self.length, self._ramps
             marks += [Landmark(0, "envelope warmup")] if w else []
             marks += [Landmark(w, "envelope end of warmup")] if 0 < w < n else []
             marks += [Landmark(n - c, "envelope cooldown")] if c else []
@@ -456,15 +459,17 @@ class _Operation(SpecNode):
         return tuple(marks)
 
     def full(self) -> FloatArray:
-        if self._whole is not None:
-            return self._whole.copy()
+        if self._mode == "envelope":
+            return self.values(0, self.length)
         return self._apply([n.full() for n in self._inputs], "")
 
     def values(self, start: int, stop: int) -> FloatArray:
-        if self._whole is not None:
-            return self._whole[start:stop].copy()
         if self._mode == "elementwise":
             return self._apply([self._inputs[0].values(start, stop)], "")
+        if self._mode == "envelope":
+            buf = self._inputs[0].values(start, stop)
+            apply_envelope(buf, start, self.length, *self._ramps)
+            return buf
         if self._mode == "per_epoch":
             spe = self._others["steps_per_epoch"]
             source = self._inputs[0]

@@ -372,3 +372,35 @@ def test_a_spec_file_nested_too_deeply_is_a_clean_error(tmp_path):
     deep.write_text('{"name": "scale", "factor": 1, "values": ' * 10_000 + "[1]" + "}" * 10_000)
     with pytest.raises(ValueError, match=rf"^{deep} is nested too deeply to read$"):
         load_spec(deep)
+
+
+ENVELOPED = {"name": "envelope", "warmup_steps": 3, "cooldown_steps": "20%", "values": {
+    "name": "join", "parts": [{"name": "cosine", "total_steps": 6, "start": 1.0},
+                              [0.5, 0.25, 0.125, 0.5]]}}
+
+
+def test_windows_of_an_envelope_spec_equal_the_slice():
+    whole = from_spec(ENVELOPED)
+    assert whole.tolist() == sa.envelope(from_spec(ENVELOPED["values"]), warmup_steps=3,
+                                         cooldown_steps=2).tolist()
+    node = parse(ENVELOPED)
+    for a in range(11):
+        for b in range(a, 11):
+            assert node.values(a, b).tobytes() == whole[a:b].tobytes()
+            assert sa.window(from_spec, a, b, ENVELOPED).tobytes() == whole[a:b].tobytes()
+    with pytest.raises(ValueError, match=r"^warmup_steps \+ cooldown_steps must be <= the "
+                                         r"length, got warmup_steps=9, cooldown_steps=2, "
+                                         r"len\(values\)=10$"):
+        parse({**ENVELOPED, "warmup_steps": 9})
+
+
+def test_a_window_of_a_huge_envelope_spec_computes_only_the_window():
+    n = 2 * 10**10
+    huge = {"name": "envelope", "warmup_steps": "50%", "cooldown_steps": 10,
+            "values": {"name": "cosine", "total_steps": n, "start": 1.0}}
+    got = sa.window(from_spec, n - 12, n - 8, huge)
+    inner = sa.window(sa.cosine, n - 12, n - 8, n, start=1.0)
+    ramp = sa.window(sa.linear, 0, 4, 11, start=1.0, end=0.0)
+    assert got.tolist() == (inner * np.array([1.0, 1.0, *ramp[1:3]])).tolist()
+    assert sa.window(from_spec, 10**10 - 1, 10**10 + 1, huge)[1] == sa.window(
+        sa.cosine, 10**10, 10**10 + 1, n, start=1.0)[0]
