@@ -240,3 +240,74 @@ def test_sequential_lr_reads_an_out_that_aliases_a_part_first():
     assert buf.tolist() == [2.0, 3.0, 0.0, 1.0]
     buf = np.arange(3.0)
     assert T.chained_scheduler([buf], 1.0, out=buf[::-1]).tolist() == [0.0, 1.0, 2.0]
+
+
+# ---------------------------------------------------------------------------- window property
+
+from functools import partial  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from schedarray.compat import optax as O  # noqa: E402
+from schedarray.compat import torch as T  # noqa: E402
+from tests.test_contract import SAMPLES  # noqa: E402
+
+
+def _native(name, n, dtype, x):
+    kwargs = dict(SAMPLES[name])
+    if name == "exponential":
+        kwargs["rate"] = x
+    return partial(sa.SCHEDULES[name], n, dtype=dtype, **kwargs)
+
+
+def _compositions(n, dtype, x=0.9286317892234989):
+    """``name -> f`` with ``f()`` a composition (of about `n` steps)."""
+    half = n // 2
+    a = sa.warmup_cosine(n, peak=1.0, warmup_steps="20%", end=0.01, dtype=dtype)
+    b = sa.exponential(n, start=1.0, end=0.9286317892234989, endpoint=False, dtype=dtype)
+    cosine = partial(sa.cosine, start=1.0, end=0.1, dtype=dtype)
+    spec = {"name": "join", "parts": [
+        {"name": "linear", "total_steps": half, "start": 0.0, "end": 1.0, "endpoint": False},
+        {"name": "envelope", "cooldown_steps": "10%", "values": {
+            "name": "scale", "factor": 0.5, "values": {
+                "name": "cosine_restarts", "total_steps": n - half, "peak": 1.0,
+                "cycle_steps": 2}}}]} if half else {"name": "cosine", "total_steps": n,
+                                                    "start": 1.0}
+    return {
+        "join": partial(sa.join, a[:half], b[half:]),
+        "scale": partial(sa.scale, a, 0.3),
+        "clip": partial(sa.clip, b, low=0.95, high=0.99),
+        "groups": partial(sa.groups, a, [1.0, 0.5]),
+        "layer_decay": partial(sa.groups, b, sa.layer_decay(3, 0.75)),
+        "envelope": partial(sa.envelope, b, warmup_steps="30%", cooldown_steps="30%"),
+        "per_epoch": partial(sa.per_epoch, a[: max(n // 3, 1)], 3),
+        "spec": partial(sa.from_spec, spec),
+        "sequential_lr": partial(T.sequential_lr, [a[: half + 1], cosine], [half], n),
+        "chained_scheduler": partial(T.chained_scheduler, [a, b], 1.0),
+        "join_schedules": partial(O.join_schedules, n, [partial(
+            O.cosine_decay_schedule, init_value=1.0, decay_steps=max(half, 1)), b], [half]),
+        "sgdr": partial(O.sgdr_schedule, n, [{"init_value": 0.0, "peak_value": 1.0,
+                                                  "warmup_steps": 1, "decay_steps": 3}] * 4),
+        "exponential_end": partial(sa.exponential, n, start=1.0, end=x, endpoint=False,
+                                   dtype=dtype),
+    }
+
+
+NAMES = sorted(SAMPLES) + sorted(_compositions(4, np.float64))
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.sampled_from(NAMES), n=st.integers(1, 120),
+       dtype=st.sampled_from([np.float64, np.float32]), x=st.floats(0.05, 0.99), data=st.data())
+def test_any_window_of_any_schedule_is_the_slice_of_the_whole(name, n, dtype, x, data):
+    fn = _native(name, n, dtype, x) if name in SAMPLES else _compositions(n, dtype, x)[name]
+    whole = fn()
+    start = data.draw(st.integers(0, whole.shape[0]), label="start")
+    stop = data.draw(st.integers(start, whole.shape[0]), label="stop")
+    got = sa.window(fn, start, stop)
+    assert got.shape == (stop - start, *whole.shape[1:])
+    assert got.dtype == whole.dtype
+    assert got.tobytes() == whole[start:stop].tobytes()
+    for i in (start, stop - 1) if stop > start else ():  # one-step windows
+        assert sa.window(fn, i, i + 1).tobytes() == whole[i : i + 1].tobytes()
