@@ -236,10 +236,10 @@ def write_atomic(
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "x.bin")
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
     >>> write_atomic(path, lambda f: f.write(b"abc"))
-    >>> open(path, "rb").read()
+    >>> path.read_bytes()
     b'abc'
     """
     target = os.path.abspath(os.fspath(path))
