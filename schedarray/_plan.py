@@ -265,12 +265,49 @@ def span(length: int) -> tuple[int, int]:
     requested = _window.get()
     if requested is None:
         return 0, length
+    sink = _measured.get()
+    if sink is not None:
+        sink.append(length)
     start, stop = requested
     if stop > length:
         raise ValueError(
             f"window must lie inside the schedule, got stop={stop}, total_steps={length}"
         )
     return start, stop
+
+
+#: The lengths asked of `span` under a window inside `measured`.
+_measured: ContextVar[list[int] | None] = ContextVar("schedarray_measured", default=None)
+
+
+@contextmanager
+def measured() -> Iterator[list[int]]:
+    """Collect the lengths of the schedules that `span` windows inside the block.
+
+    ``window(f, 0, 0, ...)`` inside it computes nothing, and the first length
+    collected is the length of ``f(...)``: every schedule asks `span` for its
+    window before it computes any part.
+    """
+    sink: list[int] = []
+    token = _measured.set(sink)
+    try:
+        yield sink
+    finally:
+        _measured.reset(token)
+
+
+def takes_parts(*names: str) -> Callable[[T], T]:
+    """Mark the parameters of a composition that take schedule parts (see `steps_of`).
+
+    A part is an array or a callable ``f(n)`` that indexes like a schedule;
+    `schedarray.spec` passes the specs given there as such callables, so a
+    window of the composition computes only the window's steps of its parts.
+    """
+    def mark(fn: T) -> T:
+        fn.__schedarray_parts__ = names  # type: ignore[attr-defined]
+        return fn
+
+    return mark
 
 
 def steps_of(fn: Callable[[int], Any], n: int, start: int, stop: int) -> tuple[Any, bool]:
@@ -294,11 +331,12 @@ def steps_of(fn: Callable[[int], Any], n: int, start: int, stop: int) -> tuple[A
 
 @contextmanager
 def unwindowed() -> Iterator[None]:
-    """Render whole schedules inside the block, even under `window`."""
-    token = _window.set(None)
+    """Render whole schedules inside the block, even under `window` (and measure nothing)."""
+    token, sink = _window.set(None), _measured.set(None)
     try:
         yield
     finally:
+        _measured.reset(sink)
         _window.reset(token)
 
 

@@ -321,6 +321,19 @@ class _Call(SpecNode):
         self._fn, self._params = fn, params
         self._whole: FloatArray | None = None
         self.steps_per_epoch = _spe(params)
+        takes = getattr(fn, "__schedarray_parts__", ())
+        nodes = [k for k, v in params.items() if _holds_nodes(v)]
+        if nodes and all(k in takes for k in nodes):
+            # A composition of parts (torch's sequential_lr, optax's join_schedules): the
+            # specs go in as callables that compute only the steps asked of them.
+            self._params = {k: _as_part(v) for k, v in params.items()}
+            with _plan.measured() as lengths:
+                probe = _call(fn, self._params, where, start=0, stop=0)
+            _check_result(probe, name, where)
+            self.length, self.dtype = lengths[0], probe.dtype
+            self.landmarks = (Landmark(0, name),)
+            self.call = None
+            return
         with recording() as plans:
             probe = _call(fn, params, where, start=0, stop=0)
         if (len(plans) == 1 and isinstance(probe, np.ndarray) and probe.ndim == 1
@@ -353,10 +366,45 @@ class _Call(SpecNode):
         return _call(self._fn, self._params, "", start=start, stop=stop)
 
 
+def _holds_nodes(value: Any) -> bool:
+    return isinstance(value, SpecNode) or (isinstance(value, list) and bool(value)
+                                           and isinstance(value[0], SpecNode))
+
+
 def _has_nodes(params: dict[str, Any]) -> bool:
-    return any(isinstance(v, SpecNode) or (isinstance(v, list) and v
-                                           and isinstance(v[0], SpecNode))
-               for v in params.values())
+    return any(_holds_nodes(v) for v in params.values())
+
+
+class _Part:
+    """A spec given as a composition's part: ``part(n)`` is the schedule, or its window.
+
+    Called under `schedarray.window` it returns only the window's steps (see
+    `schedarray._plan.steps_of`); ``len(part)`` is the spec's length.
+    """
+
+    def __init__(self, node: SpecNode) -> None:
+        self.node = node
+
+    def __len__(self) -> int:
+        return self.node.length
+
+    def __call__(self, n: int) -> FloatArray:
+        requested = _plan.active_window()
+        with _plan.unwindowed():
+            if requested is None or max(n, requested[1]) > self.node.length:
+                return self.node.full()  # the whole (a too-short part is reported by the caller)
+            return self.node.values(*requested)
+
+    def __repr__(self) -> str:
+        return f"<the schedule of spec {describe(self.node.spec)}>"
+
+
+def _as_part(value: Any) -> Any:
+    if isinstance(value, SpecNode):
+        return _Part(value)
+    if _holds_nodes(value):
+        return [_Part(v) for v in value]
+    return value
 
 
 def _built(value: Any) -> Any:
@@ -627,10 +675,8 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
     if requested is not None:  # under schedarray.window: only those steps, of any spec
         with _plan.unwindowed():
             node = parse(spec)
-            start, stop = requested
-            if stop > node.length:
-                raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
-                                 f"total_steps={node.length}")
+        start, stop = _plan.span(node.length)
+        with _plan.unwindowed():
             return node.values(start, stop)
     node = parse(spec)
     values = node.full()

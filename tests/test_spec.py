@@ -404,3 +404,42 @@ def test_a_window_of_a_huge_envelope_spec_computes_only_the_window():
     assert got.tolist() == (inner * np.array([1.0, 1.0, *ramp[1:3]])).tolist()
     assert sa.window(from_spec, 10**10 - 1, 10**10 + 1, huge)[1] == sa.window(
         sa.cosine, 10**10, 10**10 + 1, n, start=1.0)[0]
+
+
+SEQUENTIAL = {"name": "compat.torch.sequential_lr", "milestones": [4], "schedulers": [
+    {"name": "compat.torch.linear_lr", "base_lr": 1.0, "num_steps": 4, "start_factor": 0.25,
+     "total_iters": 4},
+    {"name": "envelope", "cooldown_steps": 2, "values": {
+        "name": "cosine", "total_steps": 7, "start": 1.0, "end": 0.1}}]}
+
+
+def test_compat_joins_of_specs_compute_only_the_window():
+    from schedarray.compat import torch as T
+
+    direct = T.sequential_lr([from_spec(s) for s in SEQUENTIAL["schedulers"]], [4])
+    whole = from_spec(SEQUENTIAL)
+    assert whole.tobytes() == direct.tobytes()
+    node = parse(SEQUENTIAL)
+    assert node.length == 11
+    for a in range(12):
+        for b in range(a, 12):
+            assert node.values(a, b).tobytes() == whole[a:b].tobytes()
+            assert sa.window(from_spec, a, b, SEQUENTIAL).tobytes() == whole[a:b].tobytes()
+    n = 10**10
+    huge = {"name": "compat.torch.sequential_lr", "milestones": [n], "num_steps": 2 * n,
+            "schedulers": [{"name": "cosine", "total_steps": n, "start": 1.0},
+                           {"name": "linear", "total_steps": n, "start": 0.5}]}
+    got = sa.window(from_spec, n - 2, n + 2, huge)
+    assert got.tolist() == [*sa.window(sa.cosine, n - 2, n, n, start=1.0).tolist(),
+                            *sa.window(sa.linear, 0, 2, n, start=0.5).tolist()]
+    assert parse(huge).length == 2 * n
+    joined = {"name": "compat.optax.join_schedules", "num_steps": 2 * n, "boundaries": [n],
+              "schedules": huge["schedulers"]}
+    assert sa.window(from_spec, n - 2, n + 2, joined).tolist() == got.tolist()
+
+
+def test_a_compat_join_of_specs_that_do_not_cover_their_segment():
+    short = {**SEQUENTIAL, "milestones": [5]}
+    with pytest.raises(ValueError, match=r"^schedulers\[0\] must cover its 5 steps \(from step "
+                                         r"0 to 5\), got len\(schedulers\[0\]\)=4$"):
+        parse(short)

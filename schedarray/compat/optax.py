@@ -755,6 +755,7 @@ def cosine_onecycle_schedule(
     return _render(num_steps, timeline, dtype, out, backend)
 
 
+@_plan.takes_parts("schedules")
 def join_schedules(
     num_steps: int,
     schedules: Sequence[Callable[[int], Any] | Any],

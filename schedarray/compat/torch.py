@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Plan, render, span, steps_of
+from .._plan import Builder, Plan, render, span, steps_of, takes_parts
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -967,6 +967,7 @@ def _segment(part: Any, n: int, lo: int, hi: int, name: str, where: str
     return arr[lo:hi]
 
 
+@takes_parts("schedulers")
 def sequential_lr(
     schedulers: Sequence[ArrayLike | Callable[[int], ArrayLike]],
     milestones: Sequence[int],
@@ -987,8 +988,9 @@ def sequential_lr(
     that is given its segment's length and returns such an array. Arrays must
     cover their segment; extra steps are unused, as in torch. The result has
     `num_steps` steps, by default the last milestone plus the last array's
-    length. ``len(milestones) == len(schedulers) - 1``, non-decreasing; a
-    repeated milestone skips a scheduler, as in torch.
+    length (or ``len()`` of the last callable, if it has one: a spec's part).
+    ``len(milestones) == len(schedulers) - 1``, non-decreasing; a repeated
+    milestone skips a scheduler, as in torch.
 
     One torch quirk is not reproduced: a ``MultiplicativeLR`` taking over at a
     milestone starts from the previous lr times ``lr_lambda(0)``, not from
@@ -1016,10 +1018,11 @@ def sequential_lr(
         )
     last = schedulers[-1]
     if num_steps is None:
-        if callable(last):
+        if callable(last) and not hasattr(last, "__len__"):
             raise ValueError("num_steps is required when the last scheduler is a callable, "
                              "got num_steps=None")
-        n = (marks[-1] if marks else 0) + _schedule_array(last, "schedulers[-1]").shape[0]
+        steps = len(last) if callable(last) else _schedule_array(last, "schedulers[-1]").shape[0]
+        n = (marks[-1] if marks else 0) + steps
     else:
         n = _length(num_steps)
     start, stop = span(n)
