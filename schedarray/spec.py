@@ -22,7 +22,10 @@ literal lists of numbers::
         {"name": "cosine", "total_steps": 900, "start": 1e-3}]}
 
 A list of specs given to a compat function is built into a list of arrays
-(``compat.torch.sequential_lr``'s ``schedulers``), and a compat function that
+(``compat.torch.chained_scheduler``'s ``schedulers``); where the function takes parts
+(``compat.torch.sequential_lr``'s ``schedulers``, ``compat.optax.join_schedules``'s
+``schedules``) each spec goes in as a callable that computes only the steps
+asked of it, so a window of the join computes only the window. And a compat function that
 returns an object rather than an array (an fvcore ``ParamScheduler``) can be
 the parameter of another (``compat.fvcore.lr_multiplier``'s ``multiplier``).
 Durations keep the library's grammar (``"5ep"``, ``"10%"``); ``dtype`` is a
