@@ -251,9 +251,7 @@ def write_atomic(
                 write(file)
                 file.flush()
                 os.fsync(file.fileno())
-                mask = os.umask(0)
-                os.umask(mask)
-                os.fchmod(file.fileno(), 0o666 & ~mask)
+                os.fchmod(file.fileno(), 0o666 & ~_umask())
             if overwrite:
                 os.replace(temporary, target)  # replaces a link itself, as mv does
             else:
@@ -271,6 +269,20 @@ def write_atomic(
             with suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
 
 
 class _Progress:

@@ -216,3 +216,13 @@ def test_export_interrupted_by_a_signal_leaves_nothing(tmp_path, signum, suffix,
     assert sorted(p.name for p in tmp_path.iterdir()) == ([target.name] if force else [])
     if force:
         assert target.read_bytes() == b"previous"
+
+
+def test_files_get_the_mode_a_plain_open_would_give(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        sa.write_npy(tmp_path / "a.npy", sa.linear, 3, start=1.0)
+        assert (tmp_path / "a.npy").stat().st_mode & 0o777 == 0o640
+        assert os.umask(0o027) == 0o027
+    finally:
+        os.umask(previous)
