@@ -319,7 +319,16 @@ def steps_of(fn: Callable[[int], Any], n: int, start: int, stop: int) -> tuple[A
     computes only those steps and `windowed` is True; a callable that ignores
     the window returns its whole array (`windowed` False) for the caller to
     slice. A callable must index like a schedule, ``window(fn, a, b, n) ==
-    fn(n)[a:b]``.
+    fn(n)[a:b]`` (one that ignores the window and returns exactly ``stop -
+    start < n`` values, too few for its segment, is taken for a window).
+
+    Examples
+    --------
+    >>> import schedarray as sa
+    >>> steps_of(lambda n: sa.linear(n, start=1.0), 5, 1, 3)
+    (array([0.75, 0.5 ]), True)
+    >>> steps_of(lambda n: [1.0] * n, 5, 1, 3)
+    ([1.0, 1.0, 1.0, 1.0, 1.0], False)
     """
     result = window(fn, start, stop, n)
     try:
