@@ -785,14 +785,14 @@ def _no_constant(token: str) -> float:
     raise ValueError(f"{token} is not a finite number")
 
 
-def _spec_tables(document: Any, prefix: str = "") -> list[str]:
-    if not isinstance(document, dict):
+def _spec_tables(document: Any, prefix: str = "", depth: int = 0) -> list[str]:
+    if not isinstance(document, dict) or depth > MAX_DEPTH:
         return []
     if _is_spec(document) and prefix:
         return [prefix]
     found: list[str] = []
     for key, value in document.items():
-        found += _spec_tables(value, f"{prefix}.{key}" if prefix else key)
+        found += _spec_tables(value, f"{prefix}.{key}" if prefix else key, depth + 1)
     return found[:10]
 
 

@@ -443,3 +443,11 @@ def test_a_compat_join_of_specs_that_do_not_cover_their_segment():
     with pytest.raises(ValueError, match=r"^schedulers\[0\] must cover its 5 steps \(from step "
                                          r"0 to 5\), got len\(schedulers\[0\]\)=4$"):
         parse(short)
+
+
+def test_a_deep_file_without_a_spec_is_a_clean_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"a": ' * 900 + '{"name": "cosine"}' + "}" * 900)
+    with pytest.raises(ValueError, match=rf"^{deep} holds no spec \(a table with a 'name'\) at "
+                                         r"the top level; tables with one: none$"):
+        load_spec(deep)
