@@ -329,18 +329,21 @@ class _Call(SpecNode):
         if nodes and all(k in takes for k in nodes):
             # A composition of parts (torch's sequential_lr, optax's join_schedules): the
             # specs go in as callables that compute only the steps asked of them.
-            self._params = {k: _as_part(v) for k, v in params.items()}
+            lazy = {k: _as_part(v) for k, v in params.items()}
             with _plan.measured() as lengths:
-                probe = _call(fn, self._params, where, start=0, stop=0)
+                probe = _call(fn, lazy, where, start=0, stop=0)
             _check_result(probe, name, where)
-            self.length, self.dtype = lengths[0], probe.dtype
-            self.landmarks = (Landmark(0, name),)
-            self.call = None
-            return
-        with recording() as plans:
-            probe = _call(fn, params, where, start=0, stop=0)
+            if lengths:  # the length the composition asked its window of
+                self._params, self.length, self.dtype = lazy, lengths[0], probe.dtype
+                self.landmarks = (Landmark(0, name),)
+                return
+        plans: list[Plan] = []
+        probe = None
+        if not nodes:
+            with recording() as plans:
+                probe = _call(fn, params, where, start=0, stop=0)
         if (len(plans) == 1 and isinstance(probe, np.ndarray) and probe.ndim == 1
-                and probe.shape[0] == 0 and not _has_nodes(params)):
+                and probe.shape[0] == 0):
             self.length, self.dtype = plans[0].length, probe.dtype
             self.landmarks = _phases(plans[0])
             self.call = (fn, dict(params))
@@ -372,10 +375,6 @@ class _Call(SpecNode):
 def _holds_nodes(value: Any) -> bool:
     return isinstance(value, SpecNode) or (isinstance(value, list) and bool(value)
                                            and isinstance(value[0], SpecNode))
-
-
-def _has_nodes(params: dict[str, Any]) -> bool:
-    return any(_holds_nodes(v) for v in params.values())
 
 
 class _Part:
