@@ -54,6 +54,21 @@ def _blend(c: Floats, start: float, end: float) -> Floats:
     return np.clip(c, min(start, end), max(start, end), out=c)
 
 
+def _power_of(base: float, x: Floats) -> Floats:
+    """``base ** x`` in place, the same for an element whatever the array's length.
+
+    NumPy's ``power(scalar, array)`` of a one-element array whose value is
+    0.5, 2 or -1 takes a sqrt/square/reciprocal shortcut that can differ by
+    an ulp from the vectorized pow of longer arrays; a one-step window (or a
+    piece that overlaps a chunk by one step) would then differ from the same
+    step of the whole. One element is therefore computed as a pair.
+    """
+    if x.shape[0] == 1:
+        x[0] = np.power(base, np.repeat(x, 2))[0]
+        return x
+    return np.power(base, x, out=x)
+
+
 def _progress(x: Floats, span: float) -> Floats:
     x /= span
     return x
@@ -124,14 +139,14 @@ def exponential(
     x /= period
     if staircase:
         np.floor(x, out=x)
-    np.power(rate, x, out=x)
+    _power_of(rate, x)
     x *= start
     return x
 
 
 def geometric(x: Floats, start: float, end: float, span: float) -> Floats:
     p = _progress(x, span)
-    np.power(end / start, p, out=p)
+    _power_of(end / start, p)
     p *= start
     return np.clip(p, min(start, end), max(start, end), out=p)
 
@@ -172,7 +187,7 @@ def cyclic(
     if mode == 1.0:
         scale /= 2.0 ** (cycle - 1.0)
     elif mode == 2.0:
-        scale *= np.power(gamma, x)
+        scale *= _power_of(gamma, x)
     return _blend(scale, high, low)
 
 

@@ -187,15 +187,7 @@ def render(
     Under `window` only ``[start, stop)`` is computed and returned.
     """
     backend = check.backend(backend)
-    start, stop = 0, plan.length
-    requested = _window.get()
-    if requested is not None:
-        start, stop = requested
-        if stop > plan.length:
-            raise ValueError(
-                f"window must lie inside the schedule, got stop={stop}, "
-                f"total_steps={plan.length}"
-            )
+    start, stop = span(plan.length)
     buf = check.prepare_out(stop - start, dtype, out)
     if backend == "numba" or (
         backend == "auto" and AUTO_NUMBA_MIN is not None and plan.length >= AUTO_NUMBA_MIN
@@ -255,13 +247,105 @@ def active_window() -> tuple[int, int] | None:
     return _window.get()
 
 
+def span(length: int) -> tuple[int, int]:
+    """The steps ``[start, stop)`` to compute of a schedule of `length` steps.
+
+    ``(0, length)``, or the window of an enclosing `window` call, which must
+    lie inside the schedule (else `ValueError`). Every schedule, rendered or
+    composed, asks here, so a window always means the same thing.
+
+    Examples
+    --------
+    >>> span(10)
+    (0, 10)
+    >>> with _windowed(2, 5):
+    ...     span(10)
+    (2, 5)
+    """
+    requested = _window.get()
+    if requested is None:
+        return 0, length
+    sink = _measured.get()
+    if sink is not None:
+        sink.append(length)
+    start, stop = requested
+    if stop > length:
+        raise ValueError(
+            f"window must lie inside the schedule, got stop={stop}, total_steps={length}"
+        )
+    return start, stop
+
+
+#: The lengths asked of `span` under a window inside `measured`.
+_measured: ContextVar[list[int] | None] = ContextVar("schedarray_measured", default=None)
+
+
+@contextmanager
+def measured() -> Iterator[list[int]]:
+    """Collect the lengths of the schedules that `span` windows inside the block.
+
+    ``window(f, 0, 0, ...)`` inside it computes nothing, and the first length
+    collected is the length of ``f(...)``: every schedule asks `span` for its
+    window before it computes any part.
+    """
+    sink: list[int] = []
+    token = _measured.set(sink)
+    try:
+        yield sink
+    finally:
+        _measured.reset(token)
+
+
+def takes_parts(*names: str) -> Callable[[T], T]:
+    """Mark the parameters of a composition that take schedule parts (see `steps_of`).
+
+    A part is an array or a callable ``f(n)`` that indexes like a schedule;
+    `schedarray.spec` passes the specs given there as such callables, so a
+    window of the composition computes only the window's steps of its parts.
+    """
+    def mark(fn: T) -> T:
+        fn.__schedarray_parts__ = names  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def steps_of(fn: Callable[[int], Any], n: int, start: int, stop: int) -> tuple[Any, bool]:
+    """Call ``fn(n)`` for its steps ``[start, stop)``: ``(result, windowed)``.
+
+    `fn` is a part of a composition that is given its length (torch's
+    ``SequentialLR`` parts, optax's ``join_schedules``). It is called under
+    ``window(fn, start, stop, n)``, so a schedarray schedule or composition
+    computes only those steps and `windowed` is True; a callable that ignores
+    the window returns its whole array (`windowed` False) for the caller to
+    slice. A callable must index like a schedule, ``window(fn, a, b, n) ==
+    fn(n)[a:b]`` (one that ignores the window and returns exactly ``stop -
+    start < n`` values, too few for its segment, is taken for a window).
+
+    Examples
+    --------
+    >>> import schedarray as sa
+    >>> steps_of(lambda n: sa.linear(n, start=1.0), 5, 1, 3)
+    (array([0.75, 0.5 ]), True)
+    >>> steps_of(lambda n: [1.0] * n, 5, 1, 3)
+    ([1.0, 1.0, 1.0, 1.0, 1.0], False)
+    """
+    result = window(fn, start, stop, n)
+    try:
+        got = len(result)
+    except TypeError:
+        return result, False
+    return result, got == stop - start and (got < n or (start, stop) == (0, n))
+
+
 @contextmanager
 def unwindowed() -> Iterator[None]:
-    """Render whole schedules inside the block, even under `window`."""
-    token = _window.set(None)
+    """Render whole schedules inside the block, even under `window` (and measure nothing)."""
+    token, sink = _window.set(None), _measured.set(None)
     try:
         yield
     finally:
+        _measured.reset(sink)
         _window.reset(token)
 
 

@@ -25,7 +25,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import IO, Any, NoReturn
@@ -35,7 +34,7 @@ import numpy as np
 from . import __version__
 from .plot import Scan, scan, source
 from .spec import SpecNode, describe, load_spec, parse
-from .stream import write_npy
+from .stream import write_atomic
 
 __all__ = ["EXAMPLE", "main"]
 
@@ -82,6 +81,8 @@ def read_spec(text: str) -> dict[str, Any]:
             spec = json.loads(text)
         except ValueError as exc:
             raise Failure(f"SPEC is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise Failure("SPEC is nested too deeply to read") from None
         if not isinstance(spec, dict):
             raise Failure(f"SPEC must be a JSON object, got {text!r}")
         return spec
@@ -305,36 +306,14 @@ def _check_target(path: str, *, force: bool) -> tuple[str, str]:
 
 
 def _write_atomic(path: str, write: Callable[[IO[bytes]], None], *, force: bool) -> None:
-    """Write through a temporary file in the same directory, then rename it into place."""
-    target, directory = _check_target(path, force=force)
+    """Write `path` all or nothing (`schedarray.stream.write_atomic`); a link is replaced."""
+    _check_target(path, force=force)
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".part",
-                                         dir=directory)
+        write_atomic(path, write, overwrite=force)
+    except FileExistsError:  # the target appeared meanwhile
+        raise Failure(f"{path} exists; pass --force to overwrite it") from None
     except OSError as exc:
-        raise Failure(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
-        if force:
-            os.replace(temporary, target)
-        else:
-            try:
-                os.link(temporary, target)  # fails if the target appeared meanwhile
-            except FileExistsError:
-                raise Failure(f"{path} exists; pass --force to overwrite it") from None
-            except OSError:  # no hard links on this file system
-                os.replace(temporary, target)
-            else:
-                os.unlink(temporary)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class _Progress:
@@ -406,15 +385,6 @@ def _export(args: argparse.Namespace) -> int:
         raise Failure(f"--chunk-steps must be >= 1, got --chunk-steps={args.chunk_steps}")
     enabled = args.progress if args.progress is not None else (
         sys.stderr.isatty() and node.length > 4 * args.chunk_steps)
-    if fmt == "npy" and node.call is not None:
-        # One schedule function: the library's streaming .npy writer does it all.
-        _check_target(args.output, force=args.force)
-        fn, kwargs = node.call
-        kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
-        write_npy(args.output, fn, dtype=node.dtype, chunk_steps=args.chunk_steps,
-                  progress=args.progress, **kwargs)
-        _say(f"wrote {node.length} values ({node.dtype.name}) to {args.output}")
-        return 0
     progress = _Progress(node.length, enabled, f"export {os.path.basename(args.output)}")
     _write_atomic(args.output, _writer(fmt, spec, node, args.chunk_steps, progress),
                   force=args.force)
@@ -630,6 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("SCHEDARRAY_TRACEBACK") == "1":
             raise
         _say(f"schedarray: error: {_one_line(exc)}", sys.stderr)
+        return 2
+    except Exception as exc:  # a bug, or an error of a library below: still one line
+        if os.environ.get("SCHEDARRAY_TRACEBACK") == "1":
+            raise
+        _say(f"schedarray: error: internal error: {type(exc).__name__}: {_one_line(exc)} "
+             "(please report it; SCHEDARRAY_TRACEBACK=1 shows the traceback)", sys.stderr)
         return 2
 
 

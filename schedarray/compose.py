@@ -2,6 +2,11 @@ r"""Operations on finished schedule arrays: join, per-epoch expansion, groups, e
 
 These take and return arrays, so they work with any schedule, including
 arrays a user made by hand. Each validates everything before it writes.
+Under `schedarray.window` each computes and returns only the window's steps
+(bit-identical to the slice of the whole, ``(stop - start,)`` or
+``(stop - start, groups)``), reading only those steps of its inputs. An
+`out` that overlaps an input gives the same values as a separate one: the
+inputs are read before anything is written.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _check as check
+from ._plan import span, window
 from ._types import Duration, FloatArray
 from .primitives import linear
 
@@ -48,11 +54,20 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
     total = sum(a.shape[0] for a in arrays)
     if dtype is None:
         dtype = out.dtype if isinstance(out, np.ndarray) else np.result_type(*arrays)
-    buf = check.prepare_out(total, dtype, out)
+    start, stop = span(total)
+    buf = check.prepare_out(stop - start, dtype, out)
+    pieces = []
     at = 0
     for a in arrays:
-        buf[at : at + a.shape[0]] = a
+        lo, hi = max(start, at), min(stop, at + a.shape[0])
+        if lo < hi:
+            piece = a[lo - at : hi - at]
+            # A part that overlaps `out` is copied before anything is written.
+            pieces.append((lo - start, piece.copy() if np.may_share_memory(piece, buf)
+                           else piece))
         at += a.shape[0]
+    for lo, piece in pieces:
+        buf[lo : lo + piece.shape[0]] = piece
     return buf
 
 
@@ -71,8 +86,12 @@ def per_epoch(
     """
     arr = _values(values)
     spe = check.integer(steps_per_epoch, "steps_per_epoch", minimum=1)
-    buf = check.prepare_out(arr.shape[0] * spe, arr.dtype if out is None else np.float64, out)
-    buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
+    start, stop = span(arr.shape[0] * spe)
+    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    if (start, stop) == (0, arr.shape[0] * spe):
+        buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
+    else:
+        buf[...] = arr[np.arange(start, stop) // spe]
     return buf
 
 
@@ -85,8 +104,10 @@ def scale(values: ArrayLike, factor: float, *, out: Any = None) -> FloatArray:
     array([0.1 , 0.05])
     """
     arr = _values(values)
-    buf = check.prepare_out(arr.shape[0], arr.dtype if out is None else np.float64, out)
-    return np.multiply(arr, check.real(factor, "factor"), out=buf, casting="same_kind")
+    factor = check.real(factor, "factor")
+    start, stop = span(arr.shape[0])
+    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    return np.multiply(arr[start:stop], factor, out=buf, casting="same_kind")
 
 
 def clip(
@@ -104,8 +125,9 @@ def clip(
     hi = np.inf if high is None else check.real(high, "high")
     if lo > hi:
         raise ValueError(f"low must be <= high, got low={low}, high={high}")
-    buf = check.prepare_out(arr.shape[0], arr.dtype if out is None else np.float64, out)
-    return np.clip(arr, lo, hi, out=buf)
+    start, stop = span(arr.shape[0])
+    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    return np.clip(arr[start:stop], lo, hi, out=buf)
 
 
 def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArray:
@@ -123,8 +145,9 @@ def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArr
     arr = _values(values)
     factors = _values(scales, "scales")
     dtype = np.result_type(arr, factors) if out is None else np.float64
-    buf = check.prepare_out((arr.shape[0], factors.shape[0]), dtype, out)
-    return np.multiply(arr[:, None], factors[None, :], out=buf, casting="same_kind")
+    start, stop = span(arr.shape[0])
+    buf = check.prepare_out((stop - start, factors.shape[0]), dtype, out)
+    return np.multiply(arr[start:stop, None], factors[None, :], out=buf, casting="same_kind")
 
 
 def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
@@ -171,6 +194,18 @@ def envelope(
     """
     arr = _values(values)
     n = arr.shape[0]
+    w, c = envelope_steps(n, warmup_steps, cooldown_steps, steps_per_epoch)
+    start, stop = span(n)
+    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    buf[...] = arr[start:stop]
+    apply_envelope(buf, start, n, w, c)
+    return buf
+
+
+def envelope_steps(
+    n: int, warmup_steps: Duration, cooldown_steps: Duration, steps_per_epoch: int | None
+) -> tuple[int, int]:
+    """`envelope`'s warmup and cooldown lengths in steps, checked against the length `n`."""
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     c = check.within(cooldown_steps, "cooldown_steps", n, steps_per_epoch)
     if w + c > n:
@@ -178,11 +213,20 @@ def envelope(
             "warmup_steps + cooldown_steps must be <= the length, got "
             f"warmup_steps={w}, cooldown_steps={c}, len(values)={n}"
         )
-    buf = check.prepare_out(n, arr.dtype if out is None else np.float64, out)
-    if buf is not arr:
-        buf[...] = arr
-    if w:
-        buf[:w] *= linear(w, start=0.0, end=1.0, endpoint=False)
-    if c:
-        buf[n - c :] *= linear(c + 1, start=1.0, end=0.0)[1:]
-    return buf
+    return w, c
+
+
+def apply_envelope(buf: FloatArray, start: int, n: int, w: int, c: int) -> None:
+    """Multiply steps ``[start, start + len(buf))`` of an `n`-step schedule by the envelope.
+
+    Only the window's factors are computed; windows of the ramps equal their
+    slices, so any window equals the slice of the whole bit for bit.
+    """
+    stop = start + buf.shape[0]
+    lo, hi = start, min(stop, w)
+    if lo < hi:
+        buf[: hi - start] *= window(linear, lo, hi, w, start=0.0, end=1.0, endpoint=False)
+    lo, hi = max(start, n - c), stop
+    if c and lo < hi:
+        ramp = window(linear, lo - (n - c) + 1, hi - (n - c) + 1, c + 1, start=1.0, end=0.0)
+        buf[lo - start :] *= ramp

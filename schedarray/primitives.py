@@ -25,6 +25,7 @@ A one-step schedule is ``[start]``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from typing import Any
 
@@ -414,7 +415,8 @@ def multistep(
     if marks and marks[0] < 1:
         raise ValueError(f"milestones must be >= 1, got milestones={list(marks)!r}")
     edges = sorted(set(marks))
-    levels = [start] + [start * gamma ** sum(m <= e for m in marks) for e in edges]
+    # marks are sorted: the milestones <= e number bisect_right(marks, e) (O(M log M)).
+    levels = [start] + [start * gamma ** bisect.bisect_right(marks, e) for e in edges]
     return render(_piecewise_plan(n, tuple(edges), tuple(levels)).plan(), dtype, out, backend)
 
 

@@ -22,7 +22,10 @@ literal lists of numbers::
         {"name": "cosine", "total_steps": 900, "start": 1e-3}]}
 
 A list of specs given to a compat function is built into a list of arrays
-(``compat.torch.sequential_lr``'s ``schedulers``), and a compat function that
+(``compat.torch.chained_scheduler``'s ``schedulers``); where the function takes parts
+(``compat.torch.sequential_lr``'s ``schedulers``, ``compat.optax.join_schedules``'s
+``schedules``) each spec goes in as a callable that computes only the steps
+asked of it, so a window of the join computes only the window. And a compat function that
 returns an object rather than an array (an fvcore ``ParamScheduler``) can be
 the parameter of another (``compat.fvcore.lr_multiplier``'s ``multiplier``).
 Durations keep the library's grammar (``"5ep"``, ``"10%"``); ``dtype`` is a
@@ -53,9 +56,10 @@ from . import _check as check
 from . import _plan
 from ._plan import Plan, recording, window
 from ._types import FloatArray
-from .compose import clip, envelope, join, per_epoch, scale
+from .compose import apply_envelope, clip, envelope, envelope_steps, join, per_epoch, scale
 
 __all__ = [
+    "MAX_DEPTH",
     "OPERATIONS",
     "Landmark",
     "SpecNode",
@@ -74,7 +78,7 @@ OPERATIONS: dict[str, tuple[Callable[..., Any], str, str]] = {
     "scale": (scale, "values", "elementwise"),
     "clip": (clip, "values", "elementwise"),
     "per_epoch": (per_epoch, "values", "per_epoch"),
-    "envelope": (envelope, "values", "whole"),
+    "envelope": (envelope, "values", "envelope"),
 }
 
 
@@ -92,8 +96,18 @@ def _at(where: str, message: str) -> str:
 # ---------------------------------------------------------------------------- plain data
 
 
-def _plain(value: Any, where: str) -> Any:
-    """A deep copy of `value` as JSON-like data (dict, list, str, int, float, bool, None)."""
+#: How deeply mappings and lists may nest in a spec (the top level is depth 0).
+MAX_DEPTH = 64
+
+
+def _plain(value: Any, where: str, depth: int = 0,
+           inside: dict[int, str] | None = None) -> Any:
+    """A deep copy of `value` as JSON-like data (dict, list, str, int, float, bool, None).
+
+    `inside` maps the containers being copied (the path from the top) to their
+    paths, so a container that holds itself is reported instead of recursing
+    forever; nesting deeper than `MAX_DEPTH` is refused.
+    """
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.bool_):
@@ -104,21 +118,35 @@ def _plain(value: Any, where: str) -> Any:
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
-    if isinstance(value, Mapping):
-        result = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(_at(where, f"spec keys must be strings, got key {key!r}"))
-            result[key] = _plain(item, f"{where}.{key}" if where else key)
-        return result
     if isinstance(value, np.ndarray) and value.ndim == 1:
         return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value.tolist())]
-    if isinstance(value, Sequence) and not isinstance(value, bytes):
-        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise TypeError(
-        _at(where, "spec values must be plain data (numbers, strings, bools, lists, "
-                   f"mappings), got {type(value).__name__} {value!r}")
-    )
+    container = isinstance(value, Mapping) or (isinstance(value, Sequence)
+                                               and not isinstance(value, bytes))
+    if not container:
+        raise TypeError(
+            _at(where, "spec values must be plain data (numbers, strings, bools, lists, "
+                       f"mappings), got {type(value).__name__} {value!r}")
+        )
+    inside = {} if inside is None else inside
+    if id(value) in inside:
+        raise ValueError(_at(where, "a spec must not contain itself, got a reference back to "
+                                    f"{inside[id(value)] or 'the top level'}"))
+    if depth > MAX_DEPTH:
+        raise ValueError(_at(where, f"specs nest at most {MAX_DEPTH} levels deep, got a "
+                                    "deeper spec"))
+    inside[id(value)] = where
+    try:
+        if isinstance(value, Mapping):
+            result = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise TypeError(_at(where, f"spec keys must be strings, got key {key!r}"))
+                result[key] = _plain(item, f"{where}.{key}" if where else key, depth + 1,
+                                     inside)
+            return result
+        return [_plain(v, f"{where}[{i}]", depth + 1, inside) for i, v in enumerate(value)]
+    finally:
+        del inside[id(value)]
 
 
 def _is_spec(value: Any) -> bool:
@@ -226,8 +254,9 @@ class SpecNode:
     """A parsed, validated spec: its length, dtype and phases, and any window of it.
 
     Built by `parse`. ``full()`` equals `from_spec`; ``values(a, b)`` equals
-    ``full()[a:b]`` bit for bit and, for native and compat schedules and the
-    operations other than ``envelope``, computes only those steps.
+    ``full()[a:b]`` bit for bit and, for native and compat schedules and every
+    operation, computes only those steps (compat functions that take other
+    specs as parameters are computed whole once).
     """
 
     name: str
@@ -295,10 +324,26 @@ class _Call(SpecNode):
         self._fn, self._params = fn, params
         self._whole: FloatArray | None = None
         self.steps_per_epoch = _spe(params)
-        with recording() as plans:
-            probe = _call(fn, params, where, start=0, stop=0)
+        takes = getattr(fn, "__schedarray_parts__", ())
+        nodes = [k for k, v in params.items() if _holds_nodes(v)]
+        if nodes and all(k in takes for k in nodes):
+            # A composition of parts (torch's sequential_lr, optax's join_schedules): the
+            # specs go in as callables that compute only the steps asked of them.
+            lazy = {k: _as_part(v) for k, v in params.items()}
+            with _plan.measured() as lengths:
+                probe = _call(fn, lazy, where, start=0, stop=0)
+            _check_result(probe, name, where)
+            if lengths:  # the length the composition asked its window of
+                self._params, self.length, self.dtype = lazy, lengths[0], probe.dtype
+                self.landmarks = (Landmark(0, name),)
+                return
+        plans: list[Plan] = []
+        probe = None
+        if not nodes:
+            with recording() as plans:
+                probe = _call(fn, params, where, start=0, stop=0)
         if (len(plans) == 1 and isinstance(probe, np.ndarray) and probe.ndim == 1
-                and probe.shape[0] == 0 and not _has_nodes(params)):
+                and probe.shape[0] == 0):
             self.length, self.dtype = plans[0].length, probe.dtype
             self.landmarks = _phases(plans[0])
             self.call = (fn, dict(params))
@@ -327,10 +372,41 @@ class _Call(SpecNode):
         return _call(self._fn, self._params, "", start=start, stop=stop)
 
 
-def _has_nodes(params: dict[str, Any]) -> bool:
-    return any(isinstance(v, SpecNode) or (isinstance(v, list) and v
-                                           and isinstance(v[0], SpecNode))
-               for v in params.values())
+def _holds_nodes(value: Any) -> bool:
+    return isinstance(value, SpecNode) or (isinstance(value, list) and bool(value)
+                                           and isinstance(value[0], SpecNode))
+
+
+class _Part:
+    """A spec given as a composition's part: ``part(n)`` is the schedule, or its window.
+
+    Called under `schedarray.window` it returns only the window's steps (see
+    `schedarray._plan.steps_of`); ``len(part)`` is the spec's length.
+    """
+
+    def __init__(self, node: SpecNode) -> None:
+        self.node = node
+
+    def __len__(self) -> int:
+        return self.node.length
+
+    def __call__(self, n: int) -> FloatArray:
+        requested = _plan.active_window()
+        with _plan.unwindowed():
+            if requested is None or max(n, requested[1]) > self.node.length:
+                return self.node.full()  # the whole (a too-short part is reported by the caller)
+            return self.node.values(*requested)
+
+    def __repr__(self) -> str:
+        return f"<the schedule of spec {describe(self.node.spec)}>"
+
+
+def _as_part(value: Any) -> Any:
+    if isinstance(value, SpecNode):
+        return _Part(value)
+    if _holds_nodes(value):
+        return [_Part(v) for v in value]
+    return value
 
 
 def _built(value: Any) -> Any:
@@ -378,11 +454,15 @@ class _Operation(SpecNode):
         others = {k: v for k, v in params.items() if k != self._key}
         self._others = others
         empty = [np.empty(0, n.dtype) for n in self._inputs]
-        self._whole: FloatArray | None = None
         first = self._inputs[0]
-        if self._mode == "whole":
-            self._whole = self._apply([n.full() for n in self._inputs], where)
-            self.length, self.dtype = self._whole.shape[0], self._whole.dtype
+        if self._mode == "envelope":
+            self.length, self.dtype = first.length, first.dtype
+            spe = others.get("steps_per_epoch")
+            try:
+                self._ramps = envelope_steps(first.length, others.get("warmup_steps", 0),
+                                             others.get("cooldown_steps", 0), spe)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(_at(where, str(exc))) from None
         else:
             self.dtype = self._apply(empty, where).dtype
             if self._mode == "concat":
@@ -420,10 +500,8 @@ class _Operation(SpecNode):
             spe = self._others["steps_per_epoch"]
             return tuple(Landmark(m.step * spe, m.label) for m in self._inputs[0].landmarks)
         marks = list(self._inputs[0].landmarks)
-        if self.name == "envelope":
-            n, spe = self.length, self._others.get("steps_per_epoch")
-            w = check.within(self._others.get("warmup_steps", 0), "warmup_steps", n, spe)
-            c = check.within(self._others.get("cooldown_steps", 0), "cooldown_steps", n, spe)
+        if self._mode == "envelope":
+            n, (w, c) = self.length, self._ramps
             marks += [Landmark(0, "envelope warmup")] if w else []
             marks += [Landmark(w, "envelope end of warmup")] if 0 < w < n else []
             marks += [Landmark(n - c, "envelope cooldown")] if c else []
@@ -431,15 +509,17 @@ class _Operation(SpecNode):
         return tuple(marks)
 
     def full(self) -> FloatArray:
-        if self._whole is not None:
-            return self._whole.copy()
+        if self._mode == "envelope":
+            return self.values(0, self.length)
         return self._apply([n.full() for n in self._inputs], "")
 
     def values(self, start: int, stop: int) -> FloatArray:
-        if self._whole is not None:
-            return self._whole[start:stop].copy()
         if self._mode == "elementwise":
             return self._apply([self._inputs[0].values(start, stop)], "")
+        if self._mode == "envelope":
+            buf = self._inputs[0].values(start, stop)
+            apply_envelope(buf, start, self.length, *self._ramps)
+            return buf
         if self._mode == "per_epoch":
             spe = self._others["steps_per_epoch"]
             source = self._inputs[0]
@@ -597,10 +677,8 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
     if requested is not None:  # under schedarray.window: only those steps, of any spec
         with _plan.unwindowed():
             node = parse(spec)
-            start, stop = requested
-            if stop > node.length:
-                raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
-                                 f"total_steps={node.length}")
+        start, stop = _plan.span(node.length)
+        with _plan.unwindowed():
             return node.values(start, stop)
     node = parse(spec)
     values = node.full()
@@ -681,6 +759,8 @@ def load_spec(path: str | os.PathLike[str], table: str | None = None) -> dict[st
     except (ValueError, UnicodeDecodeError) as exc:
         kind = "JSON" if suffix == ".json" else "TOML"
         raise ValueError(f"{text_path} is not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{text_path} is nested too deeply to read") from None
     found: Any = document
     if table is not None:
         if not isinstance(table, str) or not table:
@@ -704,14 +784,14 @@ def _no_constant(token: str) -> float:
     raise ValueError(f"{token} is not a finite number")
 
 
-def _spec_tables(document: Any, prefix: str = "") -> list[str]:
-    if not isinstance(document, dict):
+def _spec_tables(document: Any, prefix: str = "", depth: int = 0) -> list[str]:
+    if not isinstance(document, dict) or depth > MAX_DEPTH:
         return []
     if _is_spec(document) and prefix:
         return [prefix]
     found: list[str] = []
     for key, value in document.items():
-        found += _spec_tables(value, f"{prefix}.{key}" if prefix else key)
+        found += _spec_tables(value, f"{prefix}.{key}" if prefix else key, depth + 1)
     return found[:10]
 
 

@@ -1,22 +1,31 @@
-"""Streaming a schedule to a ``.npy`` file, for schedules larger than memory.
+"""Streaming a schedule to a ``.npy`` file, and writing any output file safely.
 
 `write_npy` computes the schedule window by window (`schedarray.window`)
 into one reused buffer and appends each window to the file, so memory stays
 bounded by the buffer whatever the length (2·10^9 float32 steps is an 8 GB
-file written with ~32 MB of buffers). The file is written under a temporary
-name beside the target and renamed only when complete, so an error or an
-interrupt never leaves a partial file behind. Every window equals the same
-slice of the whole schedule bit for bit, so the file equals the in-memory
-array.
+file written with ~32 MB of buffers). Every window equals the same slice of
+the whole schedule bit for bit, so the file equals the in-memory array.
+
+Every file the library or the CLI writes goes through `write_atomic`: the
+data go to a fresh temporary file beside the target (``tempfile.mkstemp``,
+never a predictable name, so no link planted there is followed), which is
+renamed over the target only when complete. A target that is a symbolic link
+is replaced by the new file, as ``mv`` replaces it: the file the link points
+to is never opened. On any exception, SIGINT or SIGTERM the temporary is
+deleted and a file already at the target stays as it was.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -27,7 +36,7 @@ from ._plan import recording, window
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["write_npy"]
+__all__ = ["write_atomic", "write_npy"]
 
 #: Steps computed and written per window by default (32 MB of float64).
 CHUNK_STEPS = 1 << 22
@@ -83,9 +92,10 @@ def write_npy(
 
     Notes
     -----
-    The data go to ``.<name>.<pid>.tmp`` in the target directory, which is
-    renamed to `path` (`os.replace`) once complete and deleted on any error,
-    including `KeyboardInterrupt`.
+    Written through `write_atomic`: a temporary file beside `path`, renamed
+    over it once complete and deleted on any error, SIGINT or SIGTERM; a
+    `path` that is a symbolic link is replaced (as ``mv`` does), never
+    written through.
 
     Examples
     --------
@@ -121,31 +131,158 @@ def write_npy(
         )
     n = plans[0].length
 
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     buffer = np.empty(min(chunk, n), dtype=file_dtype)
     header = {
         "descr": np.lib.format.dtype_to_descr(file_dtype),
         "fortran_order": False,
         "shape": (n,),
     }
+
+    def write(f: IO[bytes]) -> None:
+        np.lib.format.write_array_header_1_0(f, header)
+        for a in range(0, n, chunk):
+            b = min(a + chunk, n)
+            part = window(schedule, a, b, *args, out=buffer[: b - a], **kwargs)
+            f.write(memoryview(np.ascontiguousarray(part, dtype=file_dtype)).cast("B"))
+            if meter is not None:
+                meter.update(b)
+
     meter = _Progress(target.name, n) if show else None
     try:
-        with open(temporary, "wb") as f:
-            np.lib.format.write_array_header_1_0(f, header)
-            for a in range(0, n, chunk):
-                b = min(a + chunk, n)
-                part = window(schedule, a, b, *args, out=buffer[: b - a], **kwargs)
-                f.write(memoryview(np.ascontiguousarray(part, dtype=file_dtype)).cast("B"))
-                if meter is not None:
-                    meter.update(b)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        write_atomic(target, write)
     finally:
         if meter is not None:
             meter.close()
     return target
+
+
+class _Signalled(BaseException):
+    """A signal whose default action ends the process arrived during a write."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into exceptions inside the block (main thread only).
+
+    A signal whose handler is the default one raises `_Signalled`; it is
+    delivered again with the previous handler after the block, so the process
+    still ends as it would have. A Python handler (SIGINT's usual one raises
+    `KeyboardInterrupt`) is called, and what it raises propagates through the
+    block. An ignored signal stays ignored. The handlers in place before are
+    restored on leaving the block.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals and may set handlers
+        return
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: Any) -> None:
+        before = previous[signum]
+        if callable(before):
+            before(signum, frame)
+        else:
+            raise _Signalled(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        before = signal.getsignal(signum)
+        if before in (signal.SIG_IGN, None):
+            continue
+        previous[signum] = before
+        signal.signal(signum, handler)
+    try:
+        yield
+    except _Signalled as exc:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+        previous.clear()
+        os.kill(os.getpid(), exc.signum)  # the default action: the process ends here
+        raise SystemExit(128 + exc.signum) from None
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+
+
+def write_atomic(
+    path: str | os.PathLike[str],
+    write: Callable[[IO[bytes]], None],
+    *,
+    overwrite: bool = True,
+) -> None:
+    """Create `path` with the bytes ``write(file)`` writes, all or nothing.
+
+    `write` writes to a fresh temporary file in the directory of `path`
+    (made by `tempfile.mkstemp`, mode ``0o666`` less the umask once complete),
+    which is flushed to disk and renamed to `path`. Nothing is ever written
+    through a symbolic link: a `path` that is one is replaced by the new file
+    (as ``mv`` does) and the file it points to is left as it was. On any
+    exception, SIGINT or SIGTERM during the write, the temporary file is
+    deleted and whatever was at `path` stays; the signal handlers in place
+    before are restored (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to create (its directory must exist).
+    write : callable
+        Called once with the open binary file.
+    overwrite : bool, optional
+        Replace an existing `path`. If False and something (a file or a link)
+        is at `path` when the data are complete, `FileExistsError` is raised
+        and nothing changes.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+    >>> write_atomic(path, lambda f: f.write(b"abc"))
+    >>> path.read_bytes()
+    b'abc'
+    """
+    target = os.path.abspath(os.fspath(path))
+    directory, name = os.path.split(target)
+    with _signals_raise():
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                write(file)
+                file.flush()
+                os.fsync(file.fileno())
+                os.fchmod(file.fileno(), 0o666 & ~_umask())
+            if overwrite:
+                os.replace(temporary, target)  # replaces a link itself, as mv does
+            else:
+                try:
+                    os.link(temporary, target)  # fails if anything is at the target
+                except FileExistsError:
+                    raise
+                except OSError:  # no hard links on this file system
+                    if os.path.lexists(target):
+                        raise FileExistsError(17, "File exists", target) from None
+                    os.replace(temporary, target)
+                else:
+                    os.unlink(temporary)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
 
 
 class _Progress:

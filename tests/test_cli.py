@@ -326,3 +326,61 @@ def test_compare_nan_and_infinity(tmp_path):
     assert differ.returncode == 1
     assert "first step beyond atol=0 + rtol=1e-12 * max(|a|, |b|): step 1 (a=nan, b=2.0)" \
         in differ.stdout
+
+
+# ---------------------------------------------------------------------------- hostile input
+
+
+def _deep(depth):
+    return '{"name": "scale", "factor": 1, "values": ' * depth + "[1]" + "}" * depth
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (_deep(10_000), "SPEC is nested too deeply to read"),
+    (_deep(100), r"values(\.values){64}: specs nest at most 64 levels deep, got a deeper spec"),
+])
+def test_deep_specs_are_one_line_errors(text, message, capsys, tmp_path):
+    from schedarray import cli
+
+    assert cli.main(["show", text]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"schedarray: error: {message}\n", err), err
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    assert cli.main(["export", str(path), "-o", str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.json"]
+
+
+def test_an_internal_error_is_one_line_with_a_hint(monkeypatch, capsys):
+    from schedarray import cli
+
+    def broken(args):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(cli, "_show", broken)
+    monkeypatch.delenv("SCHEDARRAY_TRACEBACK", raising=False)
+    assert cli.main(["show", "example"]) == 2
+    assert capsys.readouterr().err == (
+        "schedarray: error: internal error: ZeroDivisionError: float division by zero "
+        "(please report it; SCHEDARRAY_TRACEBACK=1 shows the traceback)\n")
+    monkeypatch.setenv("SCHEDARRAY_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["show", "example"])
+
+
+def test_show_of_a_spec_with_100000_milestones(capsys, tmp_path):
+    # Counting the milestones before each edge was quadratic: minutes for this spec.
+    from schedarray import cli
+
+    marks = list(range(5, 500_001, 5))
+    spec = {"name": "multistep", "total_steps": 10**6, "start": 1.0, "milestones": marks,
+            "gamma": 0.5 ** (1 / 64)}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(spec))
+    assert cli.main(["show", str(path), "--width", "80", "--ascii"]) == 0
+    out = capsys.readouterr().out
+    assert f"... {len(marks) + 1 - 11} more phases" in out
+    assert f"  end     {0.5 ** (len(marks) / 64):<12.6g} step 999999" in out

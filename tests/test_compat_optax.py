@@ -371,12 +371,16 @@ def test_nothing_is_written_when_validation_fails():
     np.testing.assert_array_equal(out, 7.0)
 
 
-def test_join_runs_its_callables_outside_a_window():
+def test_join_runs_its_callables_for_the_counts_it_reads_only():
     seen = []
 
     def part(m):
-        seen.append(_plan._window.get())
+        seen.append((m, _plan._window.get()))
         return C.linear_schedule(m, 0.0, 1.0, 4)
 
-    sa.window(C.join_schedules, 2, 6, 10, [part, part], [3])
-    assert seen == [None, None]
+    got = sa.window(C.join_schedules, 2, 6, 10, [part, part], [3])
+    assert seen == [(3, (2, 3)), (3, (0, 3))]
+    assert got.tolist() == C.join_schedules(10, [part, part], [3])[2:6].tolist()
+    whole = np.arange(10.0)
+    got = sa.window(C.join_schedules, 2, 6, 10, [lambda m: whole, lambda m: whole], [3])
+    assert got.tolist() == [2.0, 0.0, 1.0, 2.0]

@@ -327,3 +327,127 @@ def test_from_spec_under_window_computes_only_the_window():
     with pytest.raises(ValueError, match="window must lie inside the schedule, got stop=44, "
                                          "total_steps=43"):
         sa.window(from_spec, 40, 44, JOIN)
+
+
+# ---------------------------------------------------------------------------- hostile specs
+
+
+def _nested(depth):
+    node = {"name": "scale", "values": [1.0, 2.0], "factor": 1.0}
+    for _ in range(depth):
+        node = {"name": "scale", "values": node, "factor": 1.0}
+    return node
+
+
+def test_a_spec_that_contains_itself_is_refused_with_its_path():
+    loop = {"name": "scale", "factor": 2.0}
+    loop["values"] = loop
+    with pytest.raises(ValueError, match=r"^values: a spec must not contain itself, got a "
+                                         r"reference back to the top level$"):
+        from_spec(loop)
+    inner = {"name": "join"}
+    outer = {"name": "scale", "factor": 2.0, "values": inner}
+    inner["parts"] = [[1.0], inner]
+    with pytest.raises(ValueError, match=r"^values\.parts\[1\]: a spec must not contain itself, "
+                                         r"got a reference back to values$"):
+        from_spec(outer)
+
+
+def test_a_part_used_twice_is_not_a_cycle():
+    part = {"name": "linear", "total_steps": 3, "start": 1.0}
+    assert from_spec({"name": "join", "parts": [part, part]}).tolist() == [1.0, 0.5, 0.0] * 2
+
+
+def test_specs_nest_at_most_max_depth_levels():
+    assert from_spec(_nested(spec.MAX_DEPTH - 1)).tolist() == [1.0, 2.0]
+    path = r"\.".join(["values"] * (spec.MAX_DEPTH + 1))
+    for depth in (spec.MAX_DEPTH, 10_000):
+        with pytest.raises(ValueError, match=rf"^{path}: specs nest at most {spec.MAX_DEPTH} "
+                                             rf"levels deep, got a deeper spec$"):
+            from_spec(_nested(depth))
+
+
+def test_a_spec_file_nested_too_deeply_is_a_clean_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"name": "scale", "factor": 1, "values": ' * 10_000 + "[1]" + "}" * 10_000)
+    with pytest.raises(ValueError, match=rf"^{deep} is nested too deeply to read$"):
+        load_spec(deep)
+
+
+ENVELOPED = {"name": "envelope", "warmup_steps": 3, "cooldown_steps": "20%", "values": {
+    "name": "join", "parts": [{"name": "cosine", "total_steps": 6, "start": 1.0},
+                              [0.5, 0.25, 0.125, 0.5]]}}
+
+
+def test_windows_of_an_envelope_spec_equal_the_slice():
+    whole = from_spec(ENVELOPED)
+    assert whole.tolist() == sa.envelope(from_spec(ENVELOPED["values"]), warmup_steps=3,
+                                         cooldown_steps=2).tolist()
+    node = parse(ENVELOPED)
+    for a in range(11):
+        for b in range(a, 11):
+            assert node.values(a, b).tobytes() == whole[a:b].tobytes()
+            assert sa.window(from_spec, a, b, ENVELOPED).tobytes() == whole[a:b].tobytes()
+    with pytest.raises(ValueError, match=r"^warmup_steps \+ cooldown_steps must be <= the "
+                                         r"length, got warmup_steps=9, cooldown_steps=2, "
+                                         r"len\(values\)=10$"):
+        parse({**ENVELOPED, "warmup_steps": 9})
+
+
+def test_a_window_of_a_huge_envelope_spec_computes_only_the_window():
+    n = 2 * 10**10
+    huge = {"name": "envelope", "warmup_steps": "50%", "cooldown_steps": 10,
+            "values": {"name": "cosine", "total_steps": n, "start": 1.0}}
+    got = sa.window(from_spec, n - 12, n - 8, huge)
+    inner = sa.window(sa.cosine, n - 12, n - 8, n, start=1.0)
+    ramp = sa.window(sa.linear, 0, 4, 11, start=1.0, end=0.0)
+    assert got.tolist() == (inner * np.array([1.0, 1.0, *ramp[1:3]])).tolist()
+    assert sa.window(from_spec, 10**10 - 1, 10**10 + 1, huge)[1] == sa.window(
+        sa.cosine, 10**10, 10**10 + 1, n, start=1.0)[0]
+
+
+SEQUENTIAL = {"name": "compat.torch.sequential_lr", "milestones": [4], "schedulers": [
+    {"name": "compat.torch.linear_lr", "base_lr": 1.0, "num_steps": 4, "start_factor": 0.25,
+     "total_iters": 4},
+    {"name": "envelope", "cooldown_steps": 2, "values": {
+        "name": "cosine", "total_steps": 7, "start": 1.0, "end": 0.1}}]}
+
+
+def test_compat_joins_of_specs_compute_only_the_window():
+    from schedarray.compat import torch as T
+
+    direct = T.sequential_lr([from_spec(s) for s in SEQUENTIAL["schedulers"]], [4])
+    whole = from_spec(SEQUENTIAL)
+    assert whole.tobytes() == direct.tobytes()
+    node = parse(SEQUENTIAL)
+    assert node.length == 11
+    for a in range(12):
+        for b in range(a, 12):
+            assert node.values(a, b).tobytes() == whole[a:b].tobytes()
+            assert sa.window(from_spec, a, b, SEQUENTIAL).tobytes() == whole[a:b].tobytes()
+    n = 10**10
+    huge = {"name": "compat.torch.sequential_lr", "milestones": [n], "num_steps": 2 * n,
+            "schedulers": [{"name": "cosine", "total_steps": n, "start": 1.0},
+                           {"name": "linear", "total_steps": n, "start": 0.5}]}
+    got = sa.window(from_spec, n - 2, n + 2, huge)
+    assert got.tolist() == [*sa.window(sa.cosine, n - 2, n, n, start=1.0).tolist(),
+                            *sa.window(sa.linear, 0, 2, n, start=0.5).tolist()]
+    assert parse(huge).length == 2 * n
+    joined = {"name": "compat.optax.join_schedules", "num_steps": 2 * n, "boundaries": [n],
+              "schedules": huge["schedulers"]}
+    assert sa.window(from_spec, n - 2, n + 2, joined).tolist() == got.tolist()
+
+
+def test_a_compat_join_of_specs_that_do_not_cover_their_segment():
+    short = {**SEQUENTIAL, "milestones": [5]}
+    with pytest.raises(ValueError, match=r"^schedulers\[0\] must cover its 5 steps \(from step "
+                                         r"0 to 5\), got len\(schedulers\[0\]\)=4$"):
+        parse(short)
+
+
+def test_a_deep_file_without_a_spec_is_a_clean_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"a": ' * 900 + '{"name": "cosine"}' + "}" * 900)
+    with pytest.raises(ValueError, match=rf"^{deep} holds no spec \(a table with a 'name'\) at "
+                                         r"the top level; tables with one: none$"):
+        load_spec(deep)

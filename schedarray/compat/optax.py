@@ -755,6 +755,7 @@ def cosine_onecycle_schedule(
     return _render(num_steps, timeline, dtype, out, backend)
 
 
+@_plan.takes_parts("schedules")
 def join_schedules(
     num_steps: int,
     schedules: Sequence[Callable[[int], Any] | Any],
@@ -776,7 +777,9 @@ def join_schedules(
       (at least ``m``), e.g. another compat function with its arguments
       bound: ``functools.partial(cosine_decay_schedule, init_value=1.0,
       decay_steps=100)``; it is called once, with the number of local
-      counts the join reads from it; or
+      counts the join reads from it, under `schedarray.window` for the
+      counts it reads (so a schedarray schedule computes only those; a
+      callable that ignores the window is sliced); or
     * an array of the schedule's values at local counts ``0, 1, ...``,
       long enough for every count the join reads (else `ValueError`).
 
@@ -802,27 +805,29 @@ def join_schedules(
             "boundaries must have one element fewer than schedules, got "
             f"len(schedules)={len(schedules)}, len(boundaries)={len(bounds)}"
         )
-    window = _plan.active_window()
-    start, stop = (0, n) if window is None else window
-    if stop > n:
-        raise ValueError(f"window must lie inside the schedule, got stop={stop}, total_steps={n}")
+    start, stop = _plan.span(n)
     shifts = (0, *bounds)
     parts = []
     for k, a, b in _owners(bounds, start, stop):
         need = int(b) - shifts[k]
+        lo = a - shifts[k]
         part = schedules[k]
         if callable(part):
-            # Call outside any window: the callable returns its first `need` values.
-            with _plan.unwindowed():
-                part = part(need)
+            # Only the local counts [lo, need) the join reads (see `_plan.steps_of`).
+            part, windowed = _plan.steps_of(part, need, lo, need)
+            if windowed:
+                parts.append((a, check.values(part, f"schedules[{k}]")))
+                continue
         values = check.values(part, f"schedules[{k}]")
         if values.shape[0] < need:
             raise ValueError(
                 f"schedules[{k}] must provide local steps 0..{need - 1} (the join reads them), "
                 f"got {values.shape[0]} values"
             )
-        parts.append((a, values[a - shifts[k] : need]))
+        parts.append((a, values[lo:need]))
     buf = check.prepare_out(stop - start, dtype, out)
+    # Read parts that overlap `out` before writing anything.
+    parts = [(a, v.copy() if np.may_share_memory(v, buf) else v) for a, v in parts]
     for a, values in parts:
         buf[a - start : a - start + values.shape[0]] = values
     return buf

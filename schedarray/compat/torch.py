@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Plan, active_window, render, unwindowed
+from .._plan import Builder, Plan, render, span, steps_of, takes_parts
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -945,18 +945,29 @@ def _schedule_array(value: Any, name: str) -> NDArray[np.floating]:
     return check.values(value, name, ndims=(1, 2))
 
 
-def _window_of(whole: FloatArray, requested: tuple[int, int], out: Any) -> FloatArray:
-    """Steps ``[start, stop)`` of a composition built whole (under `schedarray.window`)."""
-    start, stop = requested
-    if stop > whole.shape[0]:
-        raise ValueError(f"window must lie inside the schedule, got stop={stop}, "
-                         f"total_steps={whole.shape[0]}")
-    shape = (stop - start, *whole.shape[1:])
-    buf = check.prepare_out(shape, whole.dtype, out)
-    buf[...] = whole[start:stop]
-    return buf
+def _segment(part: Any, n: int, lo: int, hi: int, name: str, where: str
+             ) -> NDArray[np.floating]:
+    """Steps ``[lo, hi)`` of a part that must cover `n` steps: an array or ``part(n)``.
+
+    A callable is called under `schedarray.window` (an empty window when
+    ``lo == hi``), so a schedarray schedule or composition computes only those
+    steps; a callable that ignores the window returns its whole array, which
+    is sliced.
+    """
+    if callable(part):
+        result, windowed = steps_of(part, n, lo, hi)
+        arr = _schedule_array(result, name)
+        if windowed:
+            return arr
+    else:
+        arr = _schedule_array(part, name)
+    if arr.shape[0] < n:
+        raise ValueError(f"{name} must cover its {n} steps ({where}), "
+                         f"got len({name})={arr.shape[0]}")
+    return arr[lo:hi]
 
 
+@takes_parts("schedulers")
 def sequential_lr(
     schedulers: Sequence[ArrayLike | Callable[[int], ArrayLike]],
     milestones: Sequence[int],
@@ -977,13 +988,17 @@ def sequential_lr(
     that is given its segment's length and returns such an array. Arrays must
     cover their segment; extra steps are unused, as in torch. The result has
     `num_steps` steps, by default the last milestone plus the last array's
-    length. ``len(milestones) == len(schedulers) - 1``, non-decreasing; a
-    repeated milestone skips a scheduler, as in torch.
+    length (or ``len()`` of the last callable, if it has one: a spec's part).
+    ``len(milestones) == len(schedulers) - 1``, non-decreasing; a repeated
+    milestone skips a scheduler, as in torch.
 
     One torch quirk is not reproduced: a ``MultiplicativeLR`` taking over at a
     milestone starts from the previous lr times ``lr_lambda(0)``, not from
-    ``base_lr``. This joins whole arrays: under `schedarray.window` it builds the
-    whole and returns the window's steps.
+    ``base_lr``. Under `schedarray.window` only the window's steps are computed:
+    a callable is called under the window too (an empty one when its segment
+    lies outside), so it must index like a schedule, ``window(f, a, b, n) ==
+    f(n)[a:b]`` — every schedarray schedule and composition does; a callable
+    that ignores the window is sliced.
 
     Examples
     --------
@@ -995,11 +1010,6 @@ def sequential_lr(
         raise TypeError(f"schedulers must be a sequence, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
-    requested = active_window()
-    if requested is not None:  # the parts are whole schedules: build them outside the window
-        with unwindowed():
-            whole = sequential_lr(schedulers, milestones, num_steps, dtype=dtype)
-        return _window_of(whole, requested, out)
     marks = check.milestones(milestones, "milestones", strict=False)
     if len(marks) != len(schedulers) - 1:
         raise ValueError(
@@ -1008,35 +1018,35 @@ def sequential_lr(
         )
     last = schedulers[-1]
     if num_steps is None:
-        if callable(last):
+        if callable(last) and not hasattr(last, "__len__"):
             raise ValueError("num_steps is required when the last scheduler is a callable, "
                              "got num_steps=None")
-        n = (marks[-1] if marks else 0) + _schedule_array(last, "schedulers[-1]").shape[0]
+        steps = len(last) if callable(last) else _schedule_array(last, "schedulers[-1]").shape[0]
+        n = (marks[-1] if marks else 0) + steps
     else:
         n = _length(num_steps)
+    start, stop = span(n)
     bounds = [0, *(min(m, n) for m in marks), n]
     parts = []
     for k, (a, b) in enumerate(itertools.pairwise(bounds)):
         if b <= a:
             continue
-        part = schedulers[k]
-        arr = _schedule_array(part(b - a) if callable(part) else part, f"schedulers[{k}]")
-        if arr.shape[0] < b - a:
-            raise ValueError(
-                f"schedulers[{k}] must cover its {b - a} steps (from step {a} to {b}), "
-                f"got len(schedulers[{k}])={arr.shape[0]}"
-            )
-        parts.append((a, b, arr))
-    ndims = {arr.shape[1:] for _, _, arr in parts}
+        lo, hi = min(max(start, a), b) - a, max(min(stop, b), a) - a
+        arr = _segment(schedulers[k], b - a, lo, hi, f"schedulers[{k}]",
+                       f"from step {a} to {b}")
+        parts.append((a + lo, arr))
+    ndims = {arr.shape[1:] for _, arr in parts}
     if len(ndims) > 1:
         raise ValueError(f"schedulers must all have the same number of groups, got shapes "
-                         f"{sorted(arr.shape for _, _, arr in parts)}")
+                         f"{sorted(arr.shape[1:] for _, arr in parts)}")
     tail = ndims.pop()
     kind = dtype if dtype is not None else (
-        out.dtype if isinstance(out, np.ndarray) else np.result_type(*(a for *_, a in parts)))
-    buf = check.prepare_out((n, *tail), kind, out)
-    for a, b, arr in parts:
-        buf[a:b] = arr[: b - a]
+        out.dtype if isinstance(out, np.ndarray) else np.result_type(*(a for _, a in parts)))
+    buf = check.prepare_out((stop - start, *tail), kind, out)
+    # Read parts that overlap `out` before writing anything.
+    parts = [(a, arr.copy() if np.may_share_memory(arr, buf) else arr) for a, arr in parts]
+    for a, arr in parts:
+        buf[a - start : a - start + arr.shape[0]] = arr
     return buf
 
 
@@ -1074,11 +1084,6 @@ def chained_scheduler(
         raise TypeError(f"schedulers must be a sequence of arrays, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
-    requested = active_window()
-    if requested is not None:
-        with unwindowed():
-            whole = chained_scheduler(schedulers, base_lr, dtype=dtype)
-        return _window_of(whole, requested, out)
     arrays = [_schedule_array(s, f"schedulers[{k}]") for k, s in enumerate(schedulers)]
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
@@ -1094,9 +1099,10 @@ def chained_scheduler(
         raise ValueError(f"base_lr must be nonzero to form factors, got base_lr={base_lr!r}")
     kind = dtype if dtype is not None else (
         out.dtype if isinstance(out, np.ndarray) else np.result_type(*arrays))
-    result = arrays[0].astype(np.float64)
+    start, stop = span(shape[0])
+    result = arrays[0][start:stop].astype(np.float64)
     for a in arrays[1:]:
-        result = result * (a / bases)
-    buf = check.prepare_out(shape, kind, out)
+        result = result * (a[start:stop] / bases)
+    buf = check.prepare_out((stop - start, *shape[1:]), kind, out)
     buf[...] = result
     return buf
