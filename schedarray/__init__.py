@@ -41,6 +41,7 @@ from .primitives import (
     cosine,
     cyclic,
     exponential,
+    interp,
     inverse_sqrt,
     linear,
     multistep,
@@ -78,7 +79,7 @@ SCHEDULES: dict[str, Callable[..., object]] = {
         constant, linear, cosine, polynomial, exponential, inverse_sqrt, one_minus_sqrt,
         tanh, rex, step, multistep, piecewise_constant, cyclic,
         warmup_cosine, warmup_linear, warmup_decay, wsd, cosine_restarts,
-        one_cycle, one_cycle_momentum,
+        one_cycle, one_cycle_momentum, interp,
     )
 }
 
@@ -94,6 +95,7 @@ __all__ = [
     "exponential",
     "from_spec",
     "groups",
+    "interp",
     "inverse_sqrt",
     "join",
     "layer_decay",
