@@ -152,27 +152,34 @@ def envelope(
     *,
     warmup_steps: Duration = 0,
     cooldown_steps: Duration = 0,
+    endpoint: bool = True,
     steps_per_epoch: int | None = None,
     out: Any = None,
 ) -> FloatArray:
-    r"""Multiply any schedule by a linear warmup and/or cooldown (big_vision style).
+    r"""Multiply any schedule by a linear warmup and/or cooldown.
 
     .. math:: y_i = x_i \cdot \min\!\left(1, \frac{i}{W}\right)
               \cdot \min\!\left(1, \frac{N - 1 - i}{C}\right)
 
     The warmup factor rises from 0 at step 0 to 1 at step ``W``; the cooldown
-    factor falls to 0 at the last step. Durations may be steps, ``"<x>ep"``
-    or ``"<x>%"``; ``W + C`` may not exceed the length.
+    factor falls to 0 at the last step. With ``endpoint=False`` it falls to 0
+    one step after the last, ``min(1, (N - i) / C)``: big_vision's
+    ``warmup_steps``/``cooldown_steps`` (its last update still trains).
+    Durations may be steps, ``"<x>ep"`` or ``"<x>%"``; ``W + C`` may not
+    exceed the length.
 
     Examples
     --------
     >>> envelope([1.0] * 6, warmup_steps=2, cooldown_steps=2)
     array([0. , 0.5, 1. , 1. , 0.5, 0. ])
+    >>> envelope([1.0] * 6, warmup_steps=2, cooldown_steps=2, endpoint=False)
+    array([0. , 0.5, 1. , 1. , 1. , 0.5])
     """
     arr = _values(values)
     n = arr.shape[0]
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     c = check.within(cooldown_steps, "cooldown_steps", n, steps_per_epoch)
+    exact_end = check.flag(endpoint, "endpoint")
     if w + c > n:
         raise ValueError(
             "warmup_steps + cooldown_steps must be <= the length, got "
@@ -183,6 +190,8 @@ def envelope(
         buf[...] = arr
     if w:
         buf[:w] *= linear(w, start=0.0, end=1.0, endpoint=False)
-    if c:
+    if c and exact_end:
         buf[n - c :] *= linear(c + 1, start=1.0, end=0.0)[1:]
+    elif c:
+        buf[n - c :] *= linear(c, start=1.0, end=0.0, endpoint=False)
     return buf
