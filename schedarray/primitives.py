@@ -139,7 +139,9 @@ def cosine(
     .. math:: x_i = e + (s - e)\left[\tfrac12\left(1 + \cos \pi p_i\right)\right]^{k}
 
     with ``k = exponent`` (optax's ``exponent``). A weight-decay ramp up or
-    an EMA momentum going to 1 (DINO) is ``cosine(n, start=0.996, end=1.0)``.
+    an EMA momentum going to 1 is a rising cosine; DINO's teacher momentum
+    reaches 1.0 one step after the run, ``cosine(n, start=0.996, end=1.0,
+    endpoint=False)`` (see ``docs/porting.md``).
 
     Examples
     --------
