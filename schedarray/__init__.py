@@ -56,9 +56,11 @@ from .primitives import (
 if TYPE_CHECKING:
     from .spec import from_spec, load_spec, to_spec
     from .stream import write_npy
+    from .trace import from_callable, sample
 
 #: Loaded on first use, so `import schedarray` stays at NumPy's cost.
-_LAZY = {"from_spec": "spec", "load_spec": "spec", "to_spec": "spec", "write_npy": "stream"}
+_LAZY = {"from_spec": "spec", "load_spec": "spec", "to_spec": "spec", "write_npy": "stream",
+         "sample": "trace", "from_callable": "trace"}
 
 
 def __getattr__(name: str) -> Any:
@@ -93,6 +95,7 @@ __all__ = [
     "cyclic",
     "envelope",
     "exponential",
+    "from_callable",
     "from_spec",
     "groups",
     "interp",
@@ -109,6 +112,7 @@ __all__ = [
     "piecewise_constant",
     "polynomial",
     "rex",
+    "sample",
     "scale",
     "step",
     "tanh",
