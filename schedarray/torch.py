@@ -63,11 +63,13 @@ Past the end
 ------------
 A loop calls ``step()`` after every update, the last one included, so
 ``last_epoch`` may reach ``N`` (training finished); the optimizer then keeps
-update ``N - 1``'s values, which no update of the schedule uses. Stepping
-further raises `ScheduleExhaustedError` (an `IndexError`) naming the length
-and the step, and changes nothing — torch's ``OneCycleLR`` draws the line at
-the same place. ``on_exhausted="hold"`` keeps the last values for ever
-instead.
+update ``N - 1``'s values, which no update of the schedule uses. An
+optimizer update at ``last_epoch == N`` raises `ScheduleExhaustedError` (an
+`IndexError`) before it runs — a scheduler stepped too often (gradient
+accumulation counted per micro-batch) is caught at the first update without
+a value; stepping the scheduler further raises too, naming the length and
+the step, and changes nothing. ``on_exhausted="hold"`` keeps the last
+values for ever instead.
 
 Examples
 --------
@@ -95,6 +97,7 @@ from __future__ import annotations
 import hashlib
 import numbers
 import warnings
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -333,6 +336,33 @@ class ArrayScheduler(LRScheduler):
         if start:
             self.last_epoch = start
             self._write(self._index(start))
+        # The first optimizer update past the schedule raises before it runs (a scheduler
+        # stepped more often than the optimizer would otherwise train one update on stale values).
+        # The hook reads a flag that flips once, so a compiled optimizer step guards on a
+        # constant (reading last_epoch would recompile it at every step).
+        self._past_end = self.last_epoch >= self._length
+        if not self._on_hold:
+            # The optimizer holds the hook, the hook only a weak reference to the scheduler
+            # (no reference cycle); the hook goes when the scheduler does.
+            me = weakref.ref(self)
+
+            def guard(*_hook_args: Any) -> None:  # (optimizer, args, kwargs)
+                scheduler = me()
+                if scheduler is not None and scheduler._past_end:
+                    scheduler._refuse_update()
+
+            weakref.finalize(self, optimizer.register_step_pre_hook(guard).remove)
+
+    def _refuse_update(self) -> None:
+        """Called by the optimizer step pre-hook when no value is left for the update."""
+        if self._past_end:
+            raise ScheduleExhaustedError(
+                f"optimizer update {self.last_epoch} is past the end of the schedule (length "
+                f"{self._length}): the scheduler has been stepped {self.last_epoch} times, so "
+                f"it was stepped more often than the optimizer (gradient accumulation counted "
+                f"per micro-batch?) or the run is longer than the schedule; build a longer "
+                f"schedule, or pass on_exhausted='hold' to keep the last value"
+            )
 
     # -- stepping -------------------------------------------------------------------------
 
@@ -366,6 +396,7 @@ class ArrayScheduler(LRScheduler):
             index = self._index(epoch)
             self._step_count += 1
             self.last_epoch = epoch
+            self._past_end = epoch >= self._length
             self._write(index)
             return
         if self._step_count == 1:
@@ -390,6 +421,8 @@ class ArrayScheduler(LRScheduler):
                     group["lr"] = value_j
         self._step_count += 1
         self.last_epoch = i
+        if i >= self._length:
+            self._past_end = True
 
     def _index(self, i: int) -> int:
         """The array index of update `i`; raises past the end unless holding."""
@@ -578,6 +611,7 @@ class ArrayScheduler(LRScheduler):
             )
         self._write(self._index(step))
         self.last_epoch = step
+        self._past_end = step >= self._length
 
     def __repr__(self) -> str:
         return (
