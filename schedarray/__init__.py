@@ -26,7 +26,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._plan import window
-from .compose import clip, envelope, groups, join, layer_decay, per_epoch, scale
+from .compose import (
+    add,
+    clip,
+    cut,
+    envelope,
+    groups,
+    join,
+    layer_decay,
+    multiply,
+    per_epoch,
+    scale,
+)
 from .composites import (
     cosine_restarts,
     one_cycle,
@@ -88,10 +99,12 @@ SCHEDULES: dict[str, Callable[..., object]] = {
 __all__ = [
     "SCHEDULES",
     "__version__",
+    "add",
     "clip",
     "constant",
     "cosine",
     "cosine_restarts",
+    "cut",
     "cyclic",
     "envelope",
     "exponential",
@@ -104,6 +117,7 @@ __all__ = [
     "layer_decay",
     "linear",
     "load_spec",
+    "multiply",
     "multistep",
     "one_cycle",
     "one_cycle_momentum",

@@ -6,6 +6,7 @@ arrays a user made by hand. Each validates everything before it writes.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,14 @@ from ._types import Duration, FloatArray
 from .primitives import linear
 
 __all__ = [
+    "add",
     "clip",
+    "cut",
     "envelope",
     "groups",
     "join",
     "layer_decay",
+    "multiply",
     "per_epoch",
     "scale",
 ]
@@ -28,6 +32,18 @@ __all__ = [
 
 def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
     return check.values(values, name)
+
+
+def _keep_spec(result: FloatArray, name: str, key: str, inputs: Any, **params: Any) -> FloatArray:
+    """Give `result` the spec ``{"name": name, key: <inputs' specs>, **params}``.
+
+    Only when every input was built from a spec (`schedarray.from_spec`, or an
+    operation on such arrays), so `to_spec` works through compositions too.
+    """
+    spec_module = sys.modules.get(f"{__package__}.spec")
+    if spec_module is not None:  # nothing was built from a spec before it was imported
+        spec_module.derive(result, name, key, inputs, params)
+    return result
 
 
 def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> FloatArray:
@@ -44,6 +60,7 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
     """
     if not parts:
         raise ValueError("join needs at least one part, got none")
+    described = out is None and dtype is None
     arrays = [_values(p, f"parts[{i}]") for i, p in enumerate(parts)]
     total = sum(a.shape[0] for a in arrays)
     if dtype is None:
@@ -53,7 +70,7 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
     for a in arrays:
         buf[at : at + a.shape[0]] = a
         at += a.shape[0]
-    return buf
+    return _keep_spec(buf, "join", "parts", list(parts)) if described else buf
 
 
 def per_epoch(
@@ -73,6 +90,8 @@ def per_epoch(
     spe = check.integer(steps_per_epoch, "steps_per_epoch", minimum=1)
     buf = check.prepare_out(arr.shape[0] * spe, arr.dtype if out is None else np.float64, out)
     buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
+    if out is None:
+        _keep_spec(buf, "per_epoch", "values", values, steps_per_epoch=spe)
     return buf
 
 
@@ -86,7 +105,9 @@ def scale(values: ArrayLike, factor: float, *, out: Any = None) -> FloatArray:
     """
     arr = _values(values)
     buf = check.prepare_out(arr.shape[0], arr.dtype if out is None else np.float64, out)
-    return np.multiply(arr, check.real(factor, "factor"), out=buf, casting="same_kind")
+    f = check.real(factor, "factor")
+    np.multiply(arr, f, out=buf, casting="same_kind")
+    return _keep_spec(buf, "scale", "values", values, factor=f) if out is None else buf
 
 
 def clip(
@@ -105,7 +126,11 @@ def clip(
     if lo > hi:
         raise ValueError(f"low must be <= high, got low={low}, high={high}")
     buf = check.prepare_out(arr.shape[0], arr.dtype if out is None else np.float64, out)
-    return np.clip(arr, lo, hi, out=buf)
+    np.clip(arr, lo, hi, out=buf)
+    if out is None:
+        _keep_spec(buf, "clip", "values", values,
+                   **{k: v for k, v in (("low", low), ("high", high)) if v is not None})
+    return buf
 
 
 def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArray:
@@ -194,4 +219,84 @@ def envelope(
         buf[n - c :] *= linear(c + 1, start=1.0, end=0.0)[1:]
     elif c:
         buf[n - c :] *= linear(c, start=1.0, end=0.0, endpoint=False)
+    if out is None:
+        extra = {} if steps_per_epoch is None else {"steps_per_epoch": steps_per_epoch}
+        _keep_spec(buf, "envelope", "values", values, warmup_steps=warmup_steps,
+                   cooldown_steps=cooldown_steps, endpoint=exact_end, **extra)
     return buf
+
+
+def cut_bounds(n: int, start: Any, stop: Any) -> tuple[int, int]:
+    """`cut`'s checks: ``0 <= start <= stop <= n`` as ints; `stop` None means `n`."""
+    a = check.integer(start, "start")
+    b = n if stop is None else check.integer(stop, "stop")
+    if not a <= b <= n:
+        raise ValueError(f"start <= stop <= len(values) must hold, got start={a}, stop={b}, "
+                         f"len(values)={n}")
+    return a, b
+
+
+def cut(values: ArrayLike, *, start: int = 0, stop: int | None = None) -> FloatArray:
+    """Steps ``[start, stop)`` of a schedule, as a new array (``slice`` in a spec).
+
+    For a schedule that starts part-way through a longer one (timm's warmup
+    that overrides the first steps of its cosine), or any piece of one for a
+    `join`. `stop` defaults to the end.
+
+    Examples
+    --------
+    >>> cut([1.0, 0.75, 0.5, 0.25], start=1, stop=3)
+    array([0.75, 0.5 ])
+    """
+    arr = _values(values)
+    a, b = cut_bounds(arr.shape[0], start, stop)
+    buf = arr[a:b].copy()
+    extra = {} if stop is None else {"stop": b}
+    return _keep_spec(buf, "slice", "values", values, start=a, **extra)
+
+
+def _elementwise(parts: tuple[ArrayLike, ...], name: str) -> list[NDArray[np.floating]]:
+    if not parts:
+        raise ValueError(f"{name} needs at least one part, got none")
+    arrays = [_values(p, f"parts[{i}]") for i, p in enumerate(parts)]
+    for i, a in enumerate(arrays):
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"{name} needs parts of one length, got len(parts[0])="
+                             f"{arrays[0].shape[0]}, len(parts[{i}])={a.shape[0]}")
+    return arrays
+
+
+def multiply(*parts: ArrayLike) -> FloatArray:
+    """The step-by-step product of schedules of one length (a ramp times a schedule).
+
+    Examples
+    --------
+    >>> multiply([1.0, 0.5], [0.0, 1.0])
+    array([0. , 0.5])
+    """
+    arrays = _elementwise(parts, "multiply")
+    buf = np.array(arrays[0], dtype=np.result_type(*arrays), copy=True)
+    with np.errstate(over="ignore"):
+        for a in arrays[1:]:
+            buf *= a
+    if not np.all(np.isfinite(buf)):
+        raise ValueError("multiply overflows: the product of the parts is not finite")
+    return _keep_spec(buf, "multiply", "parts", list(parts))
+
+
+def add(*parts: ArrayLike) -> FloatArray:
+    """The step-by-step sum of schedules of one length (a schedule plus a fading offset).
+
+    Examples
+    --------
+    >>> add([1.0, 0.5], [0.1, 0.0])
+    array([1.1, 0.5])
+    """
+    arrays = _elementwise(parts, "add")
+    buf = np.array(arrays[0], dtype=np.result_type(*arrays), copy=True)
+    with np.errstate(over="ignore"):
+        for a in arrays[1:]:
+            buf += a
+    if not np.all(np.isfinite(buf)):
+        raise ValueError("add overflows: the sum of the parts is not finite")
+    return _keep_spec(buf, "add", "parts", list(parts))

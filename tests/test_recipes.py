@@ -365,3 +365,48 @@ def test_t5x(overrides):
         return ret
 
     close(ns["lr"], [lr(s) for s in range(ns["total_steps"])], "lr")
+
+
+# --- the recipes as specs: docs/recipes.toml, shown and exported by the CLI ----------------
+
+SPECS = COOKBOOK.with_name("recipes.toml")
+
+
+def _spec_tables():
+    import tomllib
+
+    document = tomllib.loads(SPECS.read_text(encoding="utf-8"))
+    return [(recipe, var) for recipe, table in document.items() for var in table]
+
+
+def test_every_recipe_has_a_spec():
+    assert {recipe for recipe, _ in _spec_tables()} == set(RECIPES)
+
+
+@pytest.mark.parametrize(("recipe", "var"), _spec_tables())
+def test_recipe_specs_equal_the_recipes_and_the_cli_shows_and_exports_them(
+        recipe, var, tmp_path, capsys):
+    from schedarray import cli
+
+    target = f"{SPECS}:{recipe}.{var}"
+    spec = sa.load_spec(SPECS, f"{recipe}.{var}")
+    built = sa.from_spec(spec)
+    close(built, run(recipe)[var], f"{recipe}.{var} spec")
+    assert sa.to_spec(built) == spec
+    assert cli.main(["show", target]) == 0
+    assert f"{len(built)} steps" in capsys.readouterr().out
+    out = tmp_path / "values.npy"
+    assert cli.main(["export", target, "-o", str(out)]) == 0
+    assert np.array_equal(np.load(out), built)
+
+
+def test_python_compositions_give_back_their_spec():
+    ns = run("yolov5")
+    assert "weight_lr" in ns  # a product of arrays: no spec unless its parts had one
+    with pytest.raises(ValueError, match="not built by from_spec"):
+        sa.to_spec(ns["weight_lr"])
+    spec = sa.load_spec(SPECS, "yolov5.bias_lr")
+    parts = [sa.from_spec(p) for p in spec["parts"]]
+    again = sa.add(*parts)
+    assert sa.to_spec(again) == spec
+    assert np.array_equal(sa.from_spec(sa.to_spec(again)), again)
