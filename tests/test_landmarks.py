@@ -256,3 +256,33 @@ def test_constant_may_be_empty_inside_a_join():
     assert sa.constant(0, value=1.0, backend="numba").shape == (0,)
     head = sa.linear(4, start=1.0, end=0.1)
     assert np.array_equal(sa.join(head, sa.constant(0, value=0.1)), head)
+
+
+# --- every new option keeps the backend and window promises -----------------------------------
+
+
+@pytest.mark.parametrize(("fn", "kwargs"), [
+    *COMPOSITES,
+    (sa.warmup_cosine, {"peak": 1.0, "warmup_steps": 5, "warmup_offset": 1, "decay_steps": 20,
+                        "end": 0.1}),
+    (sa.wsd, {"peak": 1.0, "warmup_steps": 4, "warmup_offset": 2.5, "decay_steps": 10}),
+    (sa.one_cycle, {"peak": 1.0, "warmup_steps": 0.3 * 41 - 1, "three_phase": True}),
+    (sa.interp, {"steps": [-1, 3.5, 17.25, 50], "values": [0.0, 1.0, 0.5, 0.01],
+                 "shapes": ["linear", "cosine", "exponential"]}),
+])
+def test_backends_agree_and_windows_are_slices(fn, kwargs):
+    extra = {} if fn is sa.interp or "warmup_offset" in kwargs else {"endpoint": False}
+    whole = fn(41, **kwargs, **extra)
+    numba = fn(41, **kwargs, **extra, backend="numba")
+    scale = float(np.max(np.abs(whole)))
+    assert np.max(np.abs(numba - whole)) <= 4 * EPS * scale
+    assert np.array_equal(sa.window(fn, 7, 33, 41, **kwargs, **extra), whole[7:33])
+
+
+def test_plus_one_over_w_warmup_then_decay_is_hf_lr_rate():
+    from schedarray.compat import hf
+
+    b, w, t = 0.3, 10, 100
+    expected = hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(b, w, t, min_lr_rate=0.1)
+    got = sa.warmup_cosine(t, peak=b, warmup_steps=w - 1, warmup_offset=1, end=0.1 * b)
+    assert np.max(np.abs(got - expected)) <= 1e-12 * b
