@@ -221,3 +221,18 @@ def test_lightning_callback_warns_when_the_run_is_shorter_than_the_schedule(pl, 
                for m in messages)
     assert any("training ended after 10 optimizer updates" in m for m in messages)
     assert seen == _expected(12)[:10]
+
+
+def test_check_run_warns_both_ways_and_is_quiet_on_a_match():
+    import warnings
+
+    _, _, scheduler = _setup(n=4)
+    with pytest.warns(sa_torch.ScheduleMismatchWarning,
+                      match=r"^loop: training ran 6 optimizer updates, past the schedule's 4 "
+                            r"steps: the last 2 held its last value$"):
+        sa_torch.check_run(scheduler, 6, "loop")
+    with pytest.warns(sa_torch.ScheduleMismatchWarning, match=r"its last 3 values never ran"):
+        sa_torch.check_run(scheduler, 1, "loop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sa_torch.check_run(scheduler, 4, "loop")
