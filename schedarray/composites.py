@@ -6,7 +6,10 @@ single buffer: no concatenation, no temporaries.
 
 Landmarks are exact: ``x[0] == start`` when there is a warmup,
 ``x[warmup_steps] == peak``, and ``x[-1] == end`` when the last phase has at
-least two steps. A warmup of 0 steps means none (the schedule starts at
+least two steps. Every composite takes ``endpoint=False`` to lay itself out
+one step longer and stop before `end` (``f(N + 1, ...)[:-1]``, the torch / HF
+convention); the warmups take ``warmup_offset`` (a ramp that starts before
+step 0). A warmup of 0 steps means none (the schedule starts at
 `peak`); ``warmup_steps == total_steps`` is all warmup (the peak would come
 one step after the end).
 
