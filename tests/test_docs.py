@@ -10,7 +10,8 @@ import pytest
 import schedarray
 
 #: Adapter modules import their framework; their examples are exercised by their own tests.
-FRAMEWORK_MODULES = {"schedarray.torch", "schedarray.jax", "schedarray.keras", "schedarray._kernels"}
+FRAMEWORK_MODULES = {"schedarray.torch", "schedarray.jax", "schedarray.keras", "schedarray._kernels",
+                     "schedarray.transformers", "schedarray.lightning", "schedarray.trace"}
 
 MODULES = sorted(
     info.name

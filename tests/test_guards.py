@@ -236,3 +236,32 @@ def test_check_run_warns_both_ways_and_is_quiet_on_a_match():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sa_torch.check_run(scheduler, 4, "loop")
+
+
+@pytest.mark.parametrize("module", ["schedarray.transformers", "schedarray.lightning"])
+def test_docstring_examples(module):  # here, not in test_docs: they import their frameworks
+    import doctest
+    import importlib
+
+    require("transformers" if module.endswith("transformers") else "pytorch_lightning")
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 1
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize(("module", "blocked", "message"), [
+    ("schedarray.transformers", ["transformers"], "pip install transformers"),
+    ("schedarray.lightning", ["pytorch_lightning", "lightning", "lightning.pytorch"],
+     "pip install lightning"),
+])
+def test_a_missing_framework_says_what_to_install(module, blocked, message):
+    import subprocess
+    import sys
+
+    code = (f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+            f"try:\n    import {module}\nexcept ImportError as e:\n    print(e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert message in proc.stdout

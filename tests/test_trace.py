@@ -1,5 +1,6 @@
 """Checking a port against its original: sample, from_torch, compare python:module:attr."""
 
+import doctest
 import sys
 import textwrap
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 import schedarray as sa
-from schedarray import cli
+from schedarray import cli, trace
 from schedarray.trace import from_torch, load_python
 
 from .support import require
@@ -150,3 +151,9 @@ def test_cli_python_errors(user_module, capsys):
         capsys.readouterr().err)
     assert cli.main(["compare", "python:math:cos", "python:math:sin"]) == 2
     assert "needs at least one SPEC" in capsys.readouterr().err
+
+
+def test_docstring_examples():  # here, not in test_docs: from_torch's example needs torch
+    result = doctest.testmod(trace, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4
+    assert result.failed == 0
