@@ -88,7 +88,10 @@ def from_torch(
     scheduler reads). The model's parameters and the optimizer's state are not
     copied (each parameter becomes a scalar without a gradient), so tracing
     costs nothing for a large model, and custom ``LambdaLR`` closures run as
-    they are. `key` is ``"lr"``, ``"momentum"``, ``"weight_decay"`` or
+    they are. A timm scheduler (one with ``step_update``) is stepped as
+    timm's ``train.py`` does: ``step_update(t + 1)`` after update ``t``, and
+    ``step(epoch + 1)`` after every `steps_per_epoch` updates — fresh from
+    its constructor. `key` is ``"lr"``, ``"momentum"``, ``"weight_decay"`` or
     ``"betas"`` (its first element). One group gives a 1-D array, several a
     ``(num_steps, groups)`` array.
 
@@ -121,13 +124,18 @@ def from_torch(
     # never call it. It gets a no-op step marked as torch marks its wrapper, and is flagged
     # as stepped, which is all the scheduler checks.
     twin.optimizer.step = _no_step
+    timm_style = hasattr(twin, "step_update")  # timm: step_update(t) per update, step(e)
     rows = np.empty((n, len(groups)))
     for t in range(n):
         for g, group in enumerate(twin.optimizer.param_groups):
             value = group[key][0] if key == "betas" else group[key]
             rows[t, g] = check.real(float(value), f"param_groups[{g}][{key!r}] at update {t}")
         twin.optimizer._opt_called = True
-        if (t + 1) % spe == 0:
+        if timm_style:
+            twin.step_update(num_updates=t + 1)
+            if (t + 1) % spe == 0:
+                twin.step((t + 1) // spe)
+        elif (t + 1) % spe == 0:
             twin.step()
     return rows[:, 0].copy() if len(groups) == 1 else rows
 

@@ -157,3 +157,21 @@ def test_docstring_examples():  # here, not in test_docs: from_torch's example n
     result = doctest.testmod(trace, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 4
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("per_epoch", [True, False])
+def test_from_torch_steps_a_timm_scheduler_as_timm_train_py(per_epoch):
+    from schedarray.compat import timm as compat_timm
+
+    from .test_compat_timm import MODULES
+
+    optimizer = _optimizer(0.1)
+    upe = 4 if per_epoch else None
+    scheduler = MODULES["cosine_lr"].CosineLRScheduler(
+        optimizer, t_initial=20 if not per_epoch else 5, warmup_t=2, warmup_lr_init=1e-3,
+        lr_min=1e-4, t_in_epochs=per_epoch)
+    got = from_torch(scheduler, 20, steps_per_epoch=upe)
+    expected = compat_timm.cosine_lr_scheduler(
+        0.1, 20, 20 if not per_epoch else 5, warmup_t=2, warmup_lr_init=1e-3, lr_min=1e-4,
+        t_in_epochs=per_epoch, updates_per_epoch=upe)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * 0.1)
