@@ -211,6 +211,9 @@ def warmup_decay(
     _check_end(decay, end, "decay")
     d = m - w
     if decay_steps is not None:
+        if decay in _NO_END:
+            raise ValueError(f"decay_steps applies to a decay that reaches end, got "
+                             f"decay={decay!r}, decay_steps={decay_steps!r}")
         d = check.within(decay_steps, "decay_steps", n, steps_per_epoch) + (m - n)
         if w + d > m:
             raise ValueError(

@@ -111,6 +111,14 @@ def test_decay_steps_ends_early_then_holds():
                           sa.warmup_cosine(n, peak=1.0, warmup_steps=w))
 
 
+@pytest.mark.parametrize("decay", ["constant", "inverse_sqrt"])
+def test_decay_steps_needs_a_decay_with_an_end(decay):
+    options = {"timescale": 2.0} if decay == "inverse_sqrt" else None
+    with pytest.raises(ValueError, match=rf"^decay_steps applies to a decay that reaches end, "
+                                         rf"got decay='{decay}', decay_steps=3$"):
+        sa.warmup_decay(10, peak=1.0, decay=decay, decay_options=options, decay_steps=3)
+
+
 def test_decay_steps_must_fit():
     with pytest.raises(ValueError, match=r"^warmup_steps \+ decay_steps must be <= total_steps, "
                                          r"got warmup_steps=3, decay_steps=9, total_steps=10$"):
