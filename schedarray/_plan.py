@@ -12,6 +12,7 @@ the same slice of the whole.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -196,7 +197,8 @@ class Builder:
         """
         if self.length:
             raise AssertionError("knots must fill an empty builder")
-        bounds = [min(max(math.ceil(t), 0), total) for t in steps]
+        bounds = list(itertools.accumulate(
+            (min(max(math.ceil(t), 0), total) for t in steps), max))  # never backwards
         self.constant(bounds[0], values[0])
         for k, shape in enumerate(shapes):
             lo, hi = bounds[k], bounds[k + 1]

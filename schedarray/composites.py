@@ -464,13 +464,15 @@ def _real_within(value: Any, name: str, n: int, steps_per_epoch: int | None) -> 
 
 
 def _one_cycle(
-    n: int, w: float, start: float, peak: float, end: float, three_phase: bool, anneal: str
+    n: int, w: float, start: float, peak: float, end: float, three_phase: bool, anneal: str,
+    total: int,
 ) -> Builder:
+    """The one-cycle phases laid out over `n` steps (`total`, the caller's length, or one more)."""
     builder = Builder()
-    if three_phase and 2 * w > n:
+    if three_phase and 2 * w > total:
         raise ValueError(
             f"three_phase needs 2 * warmup_steps <= total_steps, got warmup_steps={w}, "
-            f"total_steps={n}"
+            f"total_steps={total}"
         )
     if w != int(w):  # a phase boundary between two steps (torch's pct_start * N - 1)
         steps = (0.0, w, 2 * w, n - 1.0) if three_phase else (0.0, w, n - 1.0)
@@ -529,7 +531,7 @@ def one_cycle(
     first = peak / check.positive(div_factor, "div_factor")
     last = first / check.positive(final_div_factor, "final_div_factor")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
-    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal)
+    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal, n)
     return render(plan.plan(n), dtype, out, backend)
 
 
@@ -564,5 +566,6 @@ def one_cycle_momentum(
     w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     start, peak = check.real(start, "start"), check.real(peak, "peak")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
-    plan = _one_cycle(m, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal)
+    plan = _one_cycle(m, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal,
+                      n)
     return render(plan.plan(n), dtype, out, backend)

@@ -294,3 +294,9 @@ def test_plus_one_over_w_warmup_then_decay_is_hf_lr_rate():
     expected = hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(b, w, t, min_lr_rate=0.1)
     got = sa.warmup_cosine(t, peak=b, warmup_steps=w - 1, warmup_offset=1, end=0.1 * b)
     assert np.max(np.abs(got - expected)) <= 1e-12 * b
+
+
+def test_one_cycle_real_peak_in_the_last_step_is_all_warmup():
+    got = sa.one_cycle(10, peak=1.0, warmup_steps=9.5, anneal="linear", div_factor=4.0)
+    expected = 0.25 + 0.75 * np.arange(10) / 9.5
+    assert np.max(np.abs(got - expected)) <= 4 * EPS
