@@ -26,7 +26,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._plan import window
-from .compose import clip, envelope, groups, join, layer_decay, per_epoch, scale
+from .compose import (
+    add,
+    clip,
+    cut,
+    envelope,
+    groups,
+    join,
+    layer_decay,
+    multiply,
+    per_epoch,
+    scale,
+)
 from .composites import (
     cosine_restarts,
     one_cycle,
@@ -41,6 +52,7 @@ from .primitives import (
     cosine,
     cyclic,
     exponential,
+    interp,
     inverse_sqrt,
     linear,
     multistep,
@@ -55,9 +67,11 @@ from .primitives import (
 if TYPE_CHECKING:
     from .spec import from_spec, load_spec, to_spec
     from .stream import write_npy
+    from .trace import from_callable, sample
 
 #: Loaded on first use, so `import schedarray` stays at NumPy's cost.
-_LAZY = {"from_spec": "spec", "load_spec": "spec", "to_spec": "spec", "write_npy": "stream"}
+_LAZY = {"from_spec": "spec", "load_spec": "spec", "to_spec": "spec", "write_npy": "stream",
+         "sample": "trace", "from_callable": "trace"}
 
 
 def __getattr__(name: str) -> Any:
@@ -78,27 +92,32 @@ SCHEDULES: dict[str, Callable[..., object]] = {
         constant, linear, cosine, polynomial, exponential, inverse_sqrt, one_minus_sqrt,
         tanh, rex, step, multistep, piecewise_constant, cyclic,
         warmup_cosine, warmup_linear, warmup_decay, wsd, cosine_restarts,
-        one_cycle, one_cycle_momentum,
+        one_cycle, one_cycle_momentum, interp,
     )
 }
 
 __all__ = [
     "SCHEDULES",
     "__version__",
+    "add",
     "clip",
     "constant",
     "cosine",
     "cosine_restarts",
+    "cut",
     "cyclic",
     "envelope",
     "exponential",
+    "from_callable",
     "from_spec",
     "groups",
+    "interp",
     "inverse_sqrt",
     "join",
     "layer_decay",
     "linear",
     "load_spec",
+    "multiply",
     "multistep",
     "one_cycle",
     "one_cycle_momentum",
@@ -107,6 +126,7 @@ __all__ = [
     "piecewise_constant",
     "polynomial",
     "rex",
+    "sample",
     "scale",
     "step",
     "tanh",

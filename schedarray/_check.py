@@ -12,7 +12,9 @@ grammar, resolved by `duration`:
   ``steps_per_epoch``;
 * ``"<x>%"`` is ``x`` percent of the total length (not for the total itself).
 
-Epochs and percentages are rounded to the nearest whole step, halves up.
+Epochs and percentages are rounded to the nearest whole step, halves up;
+``"ceil(<x>%)"``, ``"floor(<x>ep)"`` (and ``"round(...)"``, the default) choose the
+rounding, e.g. ``"ceil(3%)"`` is the Hugging Face Trainer's ``ceil(warmup_ratio * N)``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 BACKENDS = ("auto", "numpy", "numba")
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ep|%)\s*$")
+_ROUNDED = re.compile(r"^\s*(round|floor|ceil)\s*\((.*)\)\s*$")
+#: How ``"<x>ep"``/``"<x>%"`` become whole steps: ``round(...)`` (the default, halves up),
+#: ``floor(...)`` or ``ceil(...)``.
+ROUNDINGS = {
+    "round": lambda x: math.floor(x + 0.5),
+    "floor": math.floor,
+    "ceil": math.ceil,
+}
 
 
 def integer(value: Any, name: str, *, minimum: int = 0) -> int:
@@ -62,7 +72,11 @@ def duration(
         if isinstance(value, (bool, np.bool_, float, np.floating)):
             raise TypeError(f"{name} must be {forms}, got {name}={value!r}")
         return integer(value, name, minimum=minimum)
-    match = _DURATION.match(value)
+    rounding = "round"
+    wrapped = _ROUNDED.match(value)
+    if wrapped is not None:
+        rounding = wrapped.group(1)
+    match = _DURATION.match(value if wrapped is None else wrapped.group(2))
     if match is None:
         raise ValueError(f"{name} must be {forms}, got {name}={value!r}")
     amount, unit = float(match.group(1)), match.group(2)
@@ -79,18 +93,25 @@ def duration(
                 f"{name} cannot be a percentage of the total, got {name}={value!r}"
             )
         steps = amount / 100.0 * total
-    result = math.floor(steps + 0.5)
+    # A product like 0.07 * 100 is 7.000000000000001 in float: snap to an integer first,
+    # so "ceil(7%)" of 100 is 7, as the user wrote, and not 8.
+    nearest = round(steps)
+    if abs(steps - nearest) <= 1e-9 * max(1.0, abs(steps)):
+        steps = float(nearest)
+    result = ROUNDINGS[rounding](steps)
     if result < minimum:
         raise ValueError(f"{name} must be >= {minimum} steps, got {name}={value!r}")
     return result
 
 
-def length(value: Any, steps_per_epoch: Any = None, name: str = "total_steps") -> int:
-    """Resolve a schedule length: a duration of at least one step, never a percentage."""
+def length(
+    value: Any, steps_per_epoch: Any = None, name: str = "total_steps", *, minimum: int = 1
+) -> int:
+    """Resolve a schedule length: a duration of at least `minimum` steps, never a percentage."""
     spe = None if steps_per_epoch is None else integer(
         steps_per_epoch, "steps_per_epoch", minimum=1
     )
-    return duration(value, name, steps_per_epoch=spe, minimum=1)
+    return duration(value, name, steps_per_epoch=spe, minimum=minimum)
 
 
 def within(value: Any, name: str, total: int, steps_per_epoch: Any = None) -> int:

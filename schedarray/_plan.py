@@ -12,10 +12,12 @@ the same slice of the whole.
 from __future__ import annotations
 
 import bisect
+import itertools
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -140,20 +142,27 @@ class Builder:
         *shape: float,
         endpoint: bool = True,
         reverse: bool = False,
+        offset: float = 0.0,
     ) -> Builder:
         """A shape from `start` to `end` (see ``_formulas``), `end` at ``n - 1``.
 
         Without `endpoint` the progress runs over ``n`` steps and `end` would
         come one step after the piece (the convention for all but the last
         piece of a join). `reverse` plays the shape backwards in time: the
-        piece then goes from `end` to `start`.
+        piece then goes from `end` to `start`. A positive `offset` starts the
+        shape that many steps before the piece (its first value is already
+        past the start) and lengthens the span by as much, so the far end
+        stays where it was.
         """
-        span = max(n - 1, 1) if endpoint else n
+        span = (max(n - 1, 1) if endpoint else n) + offset
         params = (start, end, float(span), *shape)
+        first = () if offset else ((0, end if reverse else start),)
+        last = (int(span - offset), start if reverse else end)
         if reverse:
-            return self.add(kind, n, params, x0=float(span), direction=-1.0,
-                            pins=((0, end), (span, start)))
-        return self.add(kind, n, params, pins=((0, start), (span, end)))
+            return self.add(kind, n, params, x0=float(span - offset), direction=-1.0,
+                            pins=(*first, last) if offset == int(offset) else first)
+        return self.add(kind, n, params, x0=float(offset),
+                        pins=(*first, last) if offset == int(offset) else first)
 
     def exponential(
         self, n: int, start: float, rate: float, period: float, staircase: bool, x0: float = 0.0
@@ -164,14 +173,67 @@ class Builder:
             "exponential", n, (start, rate, period, float(staircase)), x0=x0, pins=pins
         )
 
-    def geometric(self, n: int, start: float, end: float, *, endpoint: bool = True) -> Builder:
-        """Geometric progression from `start` to `end` (same sign, nonzero)."""
-        span = max(n - 1, 1) if endpoint else n
-        return self.add("geometric", n, (start, end, float(span)), pins=((0, start), (span, end)))
+    def geometric(
+        self, n: int, start: float, end: float, *, endpoint: bool = True, offset: float = 0.0
+    ) -> Builder:
+        """Geometric progression from `start` to `end` (same sign, nonzero); see `blend`."""
+        span = (max(n - 1, 1) if endpoint else n) + offset
+        first = () if offset else ((0, start),)
+        last = ((int(span - offset), end),) if offset == int(offset) else ()
+        return self.add("geometric", n, (start, end, float(span)), x0=float(offset),
+                        pins=(*first, *last))
 
-    def plan(self) -> Plan:
-        """The finished plan."""
-        return Plan(self.length, tuple(self.pieces), tuple(sorted(self.pins.items())))
+    def knots(
+        self, steps: tuple[float, ...], values: tuple[float, ...], shapes: tuple[str, ...],
+        total: int,
+    ) -> Builder:
+        """Fill steps ``[0, total)`` through real-valued knots ``(steps[k], values[k])``.
+
+        Step ``i`` with ``steps[k] <= i < steps[k + 1]`` follows ``shapes[k]`` from
+        ``values[k]`` to ``values[k + 1]`` at progress ``(i - steps[k]) / (steps[k + 1]
+        - steps[k])``; before the first knot the first value holds, from the last
+        knot on the last value. A knot at an integer step is pinned to its value
+        exactly; the builder must be empty.
+        """
+        if self.length:
+            raise AssertionError("knots must fill an empty builder")
+        bounds = list(itertools.accumulate(
+            (min(max(math.ceil(t), 0), total) for t in steps), max))  # never backwards
+        self.constant(bounds[0], values[0])
+        for k, shape in enumerate(shapes):
+            lo, hi = bounds[k], bounds[k + 1]
+            if hi <= lo:
+                continue
+            a, b = values[k], values[k + 1]
+            x0 = lo - steps[k]
+            pins = ((0, a),) if x0 == 0 else ()
+            if shape == "constant":
+                self.add("constant", hi - lo, (a,), pins=pins)
+            else:
+                kind = "geometric" if shape == "exponential" else shape
+                extra = (1.0,) if kind == "cosine" else ()
+                self.add(kind, hi - lo, (a, b, steps[k + 1] - steps[k], *extra), x0=x0,
+                         pins=pins)
+        self.constant(total - bounds[-1], values[-1])
+        return self
+
+    def plan(self, length: int | None = None) -> Plan:
+        """The finished plan, cut to its first `length` steps when given.
+
+        Cutting is how ``endpoint=False`` works for a composite: it is laid out
+        one step longer, so its last phase ends one step after the result.
+        """
+        if length is None or length >= self.length:
+            return Plan(self.length, tuple(self.pieces), tuple(sorted(self.pins.items())))
+        pieces = []
+        for piece in self.pieces:
+            if piece.offset >= length:
+                break
+            if piece.offset + piece.length > length:
+                piece = replace(piece, length=length - piece.offset)
+            pieces.append(piece)
+        pins = tuple(sorted((i, v) for i, v in self.pins.items() if i < length))
+        return Plan(length, tuple(pieces), pins)
 
 
 def evaluate(kind: str, x: float, *params: float) -> float:

@@ -10,6 +10,7 @@ one table of a larger config, e.g. ``pyproject.toml:tool.schedarray.lr``), or
     schedarray plot lr.toml '{"name": "compat.convnext.cosine_scheduler", ...}' -o lr.png
     schedarray export train.toml:schedule.lr -o lr.npy
     schedarray compare mine.json theirs.json --rtol 1e-12
+    schedarray compare mine.json python:train:get_lr    # a step function or torch scheduler
 
 Bad input (a bad SPEC, an unknown name or parameter, an unwritable output)
 exits with status 2 and one line on stderr, and writes nothing. ``compare``
@@ -117,6 +118,30 @@ def _node(text: str) -> tuple[dict[str, Any] | None, SpecNode]:
         if text.lstrip().startswith("{") or text == "example":
             raise
         raise type(exc)(f"{text}: {exc}") from None
+
+
+PYTHON = "python:"
+
+
+def _python_node(text: str, length: int) -> SpecNode:
+    """``python:module:attr``: an array, a step function or a torch scheduler, `length` steps."""
+    from .trace import from_torch, load_python, sample
+
+    if os.getcwd() not in sys.path:  # import the user's own modules, as `python -m` would
+        sys.path.insert(0, os.getcwd())
+    obj = load_python(text[len(PYTHON):])
+    if isinstance(obj, np.ndarray):
+        values = obj
+    elif hasattr(obj, "optimizer") and hasattr(obj, "step"):
+        values = from_torch(obj, length)
+    elif callable(obj):
+        values = sample(obj, length)
+    else:
+        raise Failure(f"{text} must name an array, a function of the step or a torch scheduler, "
+                      f"got {type(obj).__name__}")
+    if values.ndim != 1:
+        raise Failure(f"{text} must give one value per step, got shape {values.shape}")
+    return source(np.asarray(values, dtype=np.float64), text[len(PYTHON):])
 
 
 def _title(spec: dict[str, Any] | None, node: SpecNode) -> str:
@@ -439,7 +464,16 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    (spec_a, a), (spec_b, b) = _node(args.a), _node(args.b)
+    if args.a.startswith(PYTHON) and args.b.startswith(PYTHON):
+        raise Failure("compare needs at least one SPEC that is not python:module:attr "
+                      "(its length sets the number of steps sampled)")
+    if args.a.startswith(PYTHON):
+        spec_b, b = _node(args.b)
+        spec_a, a = None, _python_node(args.a, b.length)
+    else:
+        spec_a, a = _node(args.a)
+        spec_b, b = ((None, _python_node(args.b, a.length)) if args.b.startswith(PYTHON)
+                     else _node(args.b))
     if args.rtol < 0 or args.atol < 0 or not (math.isfinite(args.rtol)
                                                and math.isfinite(args.atol)):
         raise Failure(f"--rtol and --atol must be finite and >= 0, got --rtol={args.rtol} "
@@ -562,7 +596,9 @@ def _parser() -> _Parser:
                                               "first step where |a - b| > atol + rtol * "
                                               "max(|a|, |b|). Exit 1 if there is one.")
     compare.add_argument("a", metavar="SPEC", help=SPEC_HELP)
-    compare.add_argument("b", metavar="SPEC", help="the schedule to compare with")
+    compare.add_argument("b", metavar="SPEC", help=(
+        "the schedule to compare with; also python:module:attr, an array, a function of the "
+        "step or a torch scheduler in your code, sampled for the other SPEC's length"))
     compare.add_argument("--rtol", type=float, default=1e-12, help="default: 1e-12")
     compare.add_argument("--atol", type=float, default=0.0, help="default: 0")
     compare.set_defaults(run=_compare)

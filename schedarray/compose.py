@@ -11,6 +11,7 @@ inputs are read before anything is written.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,14 @@ from ._types import Duration, FloatArray
 from .primitives import linear
 
 __all__ = [
+    "add",
     "clip",
+    "cut",
     "envelope",
     "groups",
     "join",
     "layer_decay",
+    "multiply",
     "per_epoch",
     "scale",
 ]
@@ -34,6 +38,18 @@ __all__ = [
 
 def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
     return check.values(values, name)
+
+
+def _keep_spec(result: FloatArray, name: str, key: str, inputs: Any, **params: Any) -> FloatArray:
+    """Give `result` the spec ``{"name": name, key: <inputs' specs>, **params}``.
+
+    Only when every input was built from a spec (`schedarray.from_spec`, or an
+    operation on such arrays), so `to_spec` works through compositions too.
+    """
+    spec_module = sys.modules.get(f"{__package__}.spec")
+    if spec_module is not None:  # nothing was built from a spec before it was imported
+        spec_module.derive(result, name, key, inputs, params)
+    return result
 
 
 def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> FloatArray:
@@ -50,6 +66,7 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
     """
     if not parts:
         raise ValueError("join needs at least one part, got none")
+    described = out is None and dtype is None
     arrays = [_values(p, f"parts[{i}]") for i, p in enumerate(parts)]
     total = sum(a.shape[0] for a in arrays)
     if dtype is None:
@@ -68,7 +85,8 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
         at += a.shape[0]
     for lo, piece in pieces:
         buf[lo : lo + piece.shape[0]] = piece
-    return buf
+    whole = (start, stop) == (0, total)
+    return _keep_spec(buf, "join", "parts", list(parts)) if described and whole else buf
 
 
 def per_epoch(
@@ -90,6 +108,8 @@ def per_epoch(
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
     if (start, stop) == (0, arr.shape[0] * spe):
         buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
+        if out is None:
+            _keep_spec(buf, "per_epoch", "values", values, steps_per_epoch=spe)
     else:
         buf[...] = arr[np.arange(start, stop) // spe]
     return buf
@@ -107,7 +127,10 @@ def scale(values: ArrayLike, factor: float, *, out: Any = None) -> FloatArray:
     factor = check.real(factor, "factor")
     start, stop = span(arr.shape[0])
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
-    return np.multiply(arr[start:stop], factor, out=buf, casting="same_kind")
+    np.multiply(arr[start:stop], factor, out=buf, casting="same_kind")
+    if out is None and (start, stop) == (0, arr.shape[0]):
+        _keep_spec(buf, "scale", "values", values, factor=factor)
+    return buf
 
 
 def clip(
@@ -127,7 +150,11 @@ def clip(
         raise ValueError(f"low must be <= high, got low={low}, high={high}")
     start, stop = span(arr.shape[0])
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
-    return np.clip(arr[start:stop], lo, hi, out=buf)
+    np.clip(arr[start:stop], lo, hi, out=buf)
+    if out is None and (start, stop) == (0, arr.shape[0]):
+        _keep_spec(buf, "clip", "values", values,
+                   **{k: v for k, v in (("low", low), ("high", high)) if v is not None})
+    return buf
 
 
 def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArray:
@@ -175,30 +202,41 @@ def envelope(
     *,
     warmup_steps: Duration = 0,
     cooldown_steps: Duration = 0,
+    endpoint: bool = True,
     steps_per_epoch: int | None = None,
     out: Any = None,
 ) -> FloatArray:
-    r"""Multiply any schedule by a linear warmup and/or cooldown (big_vision style).
+    r"""Multiply any schedule by a linear warmup and/or cooldown.
 
     .. math:: y_i = x_i \cdot \min\!\left(1, \frac{i}{W}\right)
               \cdot \min\!\left(1, \frac{N - 1 - i}{C}\right)
 
     The warmup factor rises from 0 at step 0 to 1 at step ``W``; the cooldown
-    factor falls to 0 at the last step. Durations may be steps, ``"<x>ep"``
-    or ``"<x>%"``; ``W + C`` may not exceed the length.
+    factor falls to 0 at the last step. With ``endpoint=False`` it falls to 0
+    one step after the last, ``min(1, (N - i) / C)``: big_vision's
+    ``warmup_steps``/``cooldown_steps`` (its last update still trains).
+    Durations may be steps, ``"<x>ep"`` or ``"<x>%"``; ``W + C`` may not
+    exceed the length.
 
     Examples
     --------
     >>> envelope([1.0] * 6, warmup_steps=2, cooldown_steps=2)
     array([0. , 0.5, 1. , 1. , 0.5, 0. ])
+    >>> envelope([1.0] * 6, warmup_steps=2, cooldown_steps=2, endpoint=False)
+    array([0. , 0.5, 1. , 1. , 1. , 0.5])
     """
     arr = _values(values)
     n = arr.shape[0]
     w, c = envelope_steps(n, warmup_steps, cooldown_steps, steps_per_epoch)
+    exact_end = check.flag(endpoint, "endpoint")
     start, stop = span(n)
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
     buf[...] = arr[start:stop]
-    apply_envelope(buf, start, n, w, c)
+    apply_envelope(buf, start, n, w, c, exact_end)
+    if out is None and (start, stop) == (0, n):
+        extra = {} if steps_per_epoch is None else {"steps_per_epoch": steps_per_epoch}
+        _keep_spec(buf, "envelope", "values", values, warmup_steps=warmup_steps,
+                   cooldown_steps=cooldown_steps, endpoint=exact_end, **extra)
     return buf
 
 
@@ -216,11 +254,14 @@ def envelope_steps(
     return w, c
 
 
-def apply_envelope(buf: FloatArray, start: int, n: int, w: int, c: int) -> None:
+def apply_envelope(
+    buf: FloatArray, start: int, n: int, w: int, c: int, endpoint: bool = True
+) -> None:
     """Multiply steps ``[start, start + len(buf))`` of an `n`-step schedule by the envelope.
 
     Only the window's factors are computed; windows of the ramps equal their
-    slices, so any window equals the slice of the whole bit for bit.
+    slices, so any window equals the slice of the whole bit for bit. The
+    cooldown reaches 0 at step ``n - 1`` (`endpoint`) or one step after it.
     """
     stop = start + buf.shape[0]
     lo, hi = start, min(stop, w)
@@ -228,5 +269,83 @@ def apply_envelope(buf: FloatArray, start: int, n: int, w: int, c: int) -> None:
         buf[: hi - start] *= window(linear, lo, hi, w, start=0.0, end=1.0, endpoint=False)
     lo, hi = max(start, n - c), stop
     if c and lo < hi:
-        ramp = window(linear, lo - (n - c) + 1, hi - (n - c) + 1, c + 1, start=1.0, end=0.0)
+        k = int(endpoint)  # the exact-end ramp is linear(c + 1)[1:]
+        ramp = window(linear, lo - (n - c) + k, hi - (n - c) + k, c + k, start=1.0, end=0.0,
+                      endpoint=bool(endpoint))
         buf[lo - start :] *= ramp
+
+
+def cut_bounds(n: int, start: Any, stop: Any) -> tuple[int, int]:
+    """`cut`'s checks: ``0 <= start <= stop <= n`` as ints; `stop` None means `n`."""
+    a = check.integer(start, "start")
+    b = n if stop is None else check.integer(stop, "stop")
+    if not a <= b <= n:
+        raise ValueError(f"start <= stop <= len(values) must hold, got start={a}, stop={b}, "
+                         f"len(values)={n}")
+    return a, b
+
+
+def cut(values: ArrayLike, *, start: int = 0, stop: int | None = None) -> FloatArray:
+    """Steps ``[start, stop)`` of a schedule, as a new array (``slice`` in a spec).
+
+    For a schedule that starts part-way through a longer one (timm's warmup
+    that overrides the first steps of its cosine), or any piece of one for a
+    `join`. `stop` defaults to the end.
+
+    Examples
+    --------
+    >>> cut([1.0, 0.75, 0.5, 0.25], start=1, stop=3)
+    array([0.75, 0.5 ])
+    """
+    arr = _values(values)
+    a, b = cut_bounds(arr.shape[0], start, stop)
+    buf = arr[a:b].copy()
+    extra = {} if stop is None else {"stop": b}
+    return _keep_spec(buf, "slice", "values", values, start=a, **extra)
+
+
+def _elementwise(parts: tuple[ArrayLike, ...], name: str) -> list[NDArray[np.floating]]:
+    if not parts:
+        raise ValueError(f"{name} needs at least one part, got none")
+    arrays = [_values(p, f"parts[{i}]") for i, p in enumerate(parts)]
+    for i, a in enumerate(arrays):
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"{name} needs parts of one length, got len(parts[0])="
+                             f"{arrays[0].shape[0]}, len(parts[{i}])={a.shape[0]}")
+    return arrays
+
+
+def multiply(*parts: ArrayLike) -> FloatArray:
+    """The step-by-step product of schedules of one length (a ramp times a schedule).
+
+    Examples
+    --------
+    >>> multiply([1.0, 0.5], [0.0, 1.0])
+    array([0. , 0.5])
+    """
+    arrays = _elementwise(parts, "multiply")
+    buf = np.array(arrays[0], dtype=np.result_type(*arrays), copy=True)
+    with np.errstate(over="ignore"):
+        for a in arrays[1:]:
+            buf *= a
+    if not np.all(np.isfinite(buf)):
+        raise ValueError("multiply overflows: the product of the parts is not finite")
+    return _keep_spec(buf, "multiply", "parts", list(parts))
+
+
+def add(*parts: ArrayLike) -> FloatArray:
+    """The step-by-step sum of schedules of one length (a schedule plus a fading offset).
+
+    Examples
+    --------
+    >>> add([1.0, 0.5], [0.1, 0.0])
+    array([1.1, 0.5])
+    """
+    arrays = _elementwise(parts, "add")
+    buf = np.array(arrays[0], dtype=np.result_type(*arrays), copy=True)
+    with np.errstate(over="ignore"):
+        for a in arrays[1:]:
+            buf += a
+    if not np.all(np.isfinite(buf)):
+        raise ValueError("add overflows: the sum of the parts is not finite")
+    return _keep_spec(buf, "add", "parts", list(parts))

@@ -6,7 +6,10 @@ single buffer: no concatenation, no temporaries.
 
 Landmarks are exact: ``x[0] == start`` when there is a warmup,
 ``x[warmup_steps] == peak``, and ``x[-1] == end`` when the last phase has at
-least two steps. A warmup of 0 steps means none (the schedule starts at
+least two steps. Every composite takes ``endpoint=False`` to lay itself out
+one step longer and stop before `end` (``f(N + 1, ...)[:-1]``, the torch / HF
+convention); the warmups take ``warmup_offset`` (a ramp that starts before
+step 0). A warmup of 0 steps means none (the schedule starts at
 `peak`); ``warmup_steps == total_steps`` is all warmup (the peak would come
 one step after the end).
 
@@ -104,16 +107,28 @@ def _geometric_ok(a: float, b: float, what: str) -> None:
         )
 
 
-def _warmup(builder: Builder, shape: str, n: int, start: float, peak: float) -> None:
-    """Append a warmup of `n` steps from `start`; the peak comes right after it."""
+def _warmup(
+    builder: Builder, shape: str, n: int, start: float, peak: float, offset: float = 0.0
+) -> None:
+    """Append a warmup of `n` steps from `start`; the peak comes right after it.
+
+    With an `offset` the warmup starts `offset` steps before its first step.
+    """
     if shape == "exponential":
         if n:
             _geometric_ok(start, peak, "warmup")
-        builder.geometric(n, start, peak, endpoint=False)
+        builder.geometric(n, start, peak, endpoint=False, offset=offset)
     elif shape == "one_minus_sqrt":
-        builder.blend(shape, n, peak, start, endpoint=False, reverse=True)
+        builder.blend(shape, n, peak, start, endpoint=False, reverse=True, offset=offset)
     else:
-        builder.blend(shape, n, start, peak, *_defaults(shape), endpoint=False)
+        builder.blend(shape, n, start, peak, *_defaults(shape), endpoint=False, offset=offset)
+
+
+def _layout(n: int, endpoint: Any) -> int:
+    """The length a composite is laid out for: one step more without `endpoint`."""
+    return n if check.flag(endpoint, "endpoint") else n + 1
+
+
 
 
 def _decay(
@@ -147,6 +162,9 @@ def warmup_decay(
     warmup: str = "linear",
     decay: str = "cosine",
     decay_options: Mapping[str, float] | None = None,
+    endpoint: bool = True,
+    warmup_offset: float = 0.0,
+    decay_steps: Duration | None = None,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -159,24 +177,54 @@ def warmup_decay(
     follow the decay shape over progress ``(i - W) / (N - 1 - W)``. See the
     module docstring for the shapes and their options.
 
+    `decay_steps` ends the decay early: `end` is reached at step
+    ``W + decay_steps - 1`` (at ``W + decay_steps`` with ``endpoint=False``)
+    and held to the end of the run (nanoGPT's ``lr_decay_iters < max_iters``).
+
+    With ``endpoint=False`` the schedule is laid out one step longer and cut:
+    the last phase reaches `end` one step after the result (what
+    ``f(N + 1, ...)[:-1]`` gives: the torch / Hugging Face convention, and
+    it works with ``"<x>ep"`` totals). ``warmup_offset=k`` starts the warmup
+    `k` steps before step 0: its value at step ``i`` is at progress
+    ``(i + k) / (W + k)``, so update 0 already trains (nanoGPT's
+    ``(i + 1) / (W + 1)`` is ``k = 1``); the peak stays at step ``W``.
+
     Examples
     --------
     >>> warmup_decay(6, peak=1.0, warmup_steps=2, decay="polynomial",
     ...              decay_options={"power": 2.0})
     array([0.        , 0.5       , 1.        , 0.44444444, 0.11111111,
            0.        ])
+    >>> warmup_decay(6, peak=1.0, warmup_steps=2, decay="linear", endpoint=False,
+    ...              warmup_offset=1)
+    array([0.33333333, 0.66666667, 1.        , 0.75      , 0.5       ,
+           0.25      ])
     """
     n = check.length(total_steps, steps_per_epoch)
+    m = _layout(n, endpoint)
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
     warmup = check.choice(warmup, "warmup", WARMUP_SHAPES)
     decay = check.choice(decay, "decay", DECAY_SHAPES)
     options = _options(decay, decay_options, "decay_options")
     _check_end(decay, end, "decay")
+    d = m - w
+    if decay_steps is not None:
+        if decay in _NO_END:
+            raise ValueError(f"decay_steps applies to a decay that reaches end, got "
+                             f"decay={decay!r}, decay_steps={decay_steps!r}")
+        d = check.within(decay_steps, "decay_steps", n, steps_per_epoch) + (m - n)
+        if w + d > m:
+            raise ValueError(
+                "warmup_steps + decay_steps must be <= total_steps, got "
+                f"warmup_steps={w}, decay_steps={d - (m - n)}, total_steps={n}"
+            )
     builder = Builder()
-    _warmup(builder, warmup, w, start, peak)
-    _decay(builder, decay, n - w, peak, end, options)
-    return render(builder.plan(), dtype, out, backend)
+    _warmup(builder, warmup, w, start, peak, offset)
+    _decay(builder, decay, d, peak, end, options)
+    builder.constant(m - w - d, end)
+    return render(builder.plan(n), dtype, out, backend)
 
 
 def warmup_cosine(
@@ -186,6 +234,9 @@ def warmup_cosine(
     warmup_steps: Duration = 0,
     start: float = 0.0,
     end: float = 0.0,
+    endpoint: bool = True,
+    warmup_offset: float = 0.0,
+    decay_steps: Duration | None = None,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -200,7 +251,9 @@ def warmup_cosine(
         \end{cases}
 
     ``x[0] == start`` (if ``W > 0``), ``x[W] == peak`` and ``x[-1] == end``,
-    exactly.
+    exactly. `endpoint`, `warmup_offset` and `decay_steps` are as in
+    `warmup_decay`: ``warmup_cosine(N, ..., endpoint=False)`` is the Hugging
+    Face ``get_cosine_schedule_with_warmup`` shape (`end` one step after the run).
 
     Examples
     --------
@@ -210,7 +263,8 @@ def warmup_cosine(
     """
     return warmup_decay(
         total_steps, peak=peak, warmup_steps=warmup_steps, start=start, end=end,
-        warmup="linear", decay="cosine", steps_per_epoch=steps_per_epoch,
+        warmup="linear", decay="cosine", endpoint=endpoint, warmup_offset=warmup_offset,
+        decay_steps=decay_steps, steps_per_epoch=steps_per_epoch,
         dtype=dtype, out=out, backend=backend,
     )
 
@@ -222,6 +276,9 @@ def warmup_linear(
     warmup_steps: Duration = 0,
     start: float = 0.0,
     end: float = 0.0,
+    endpoint: bool = True,
+    warmup_offset: float = 0.0,
+    decay_steps: Duration | None = None,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -239,10 +296,13 @@ def warmup_linear(
     --------
     >>> warmup_linear(7, peak=1.0, warmup_steps=2)
     array([0.  , 0.5 , 1.  , 0.75, 0.5 , 0.25, 0.  ])
+    >>> warmup_linear(6, peak=1.0, warmup_steps=2, endpoint=False)
+    array([0.  , 0.5 , 1.  , 0.75, 0.5 , 0.25])
     """
     return warmup_decay(
         total_steps, peak=peak, warmup_steps=warmup_steps, start=start, end=end,
-        warmup="linear", decay="linear", steps_per_epoch=steps_per_epoch,
+        warmup="linear", decay="linear", endpoint=endpoint, warmup_offset=warmup_offset,
+        decay_steps=decay_steps, steps_per_epoch=steps_per_epoch,
         dtype=dtype, out=out, backend=backend,
     )
 
@@ -260,6 +320,8 @@ def wsd(
     timescale: float | None = None,
     decay: str = "linear",
     decay_options: Mapping[str, float] | None = None,
+    endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -275,12 +337,21 @@ def wsd(
     the `decay` shape (``linear``, ``cosine``, ``one_minus_sqrt``,
     ``exponential`` or ``polynomial`` with ``decay_options={"power": k}``).
 
+    `endpoint` and `warmup_offset` are as in `warmup_decay`: without
+    `endpoint` the cooldown still takes the last ``D`` steps but reaches
+    `end` one step after them.
+
     Examples
     --------
     >>> wsd(8, peak=1.0, warmup_steps=2, decay_steps=3)
     array([0. , 0.5, 1. , 1. , 1. , 1. , 0.5, 0. ])
+    >>> wsd(8, peak=1.0, warmup_steps=2, decay_steps=3, endpoint=False)
+    array([0.        , 0.5       , 1.        , 1.        , 1.        ,
+           1.        , 0.66666667, 0.33333333])
     """
     n = check.length(total_steps, steps_per_epoch)
+    grow = _layout(n, endpoint) - n
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     d = check.within(decay_steps, "decay_steps", n, steps_per_epoch)
     if w + d > n:
@@ -295,7 +366,7 @@ def wsd(
                                          "exponential", "polynomial"))
     options = _options(decay, decay_options, "decay_options")
     builder = Builder()
-    _warmup(builder, warmup, w, start, peak)
+    _warmup(builder, warmup, w, start, peak, offset)
     hold = n - w - d
     if stable == "constant":
         if timescale is not None:
@@ -308,8 +379,8 @@ def wsd(
         tau = check.positive(timescale, "timescale")
         builder.add("inverse_sqrt", hold, (peak, tau), pins=((0, peak),))
         top = evaluate("inverse_sqrt", hold, peak, tau)  # where the stable phase has got to
-    _decay(builder, decay, d, top, end, options)
-    return render(builder.plan(), dtype, out, backend)
+    _decay(builder, decay, d + grow, top, end, options)
+    return render(builder.plan(n), dtype, out, backend)
 
 
 def cosine_restarts(
@@ -324,6 +395,7 @@ def cosine_restarts(
     warmup_steps: Duration = 0,
     cycle_warmup_steps: Duration = 0,
     start: float = 0.0,
+    endpoint: bool = True,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -337,7 +409,9 @@ def cosine_restarts(
     `cycle_mul`: cycle ``k`` starts ``round(L (1 - m^k) / (1 - m))`` steps
     after the warmup (``k L`` for ``m = 1``), ``L = cycle_steps``. Each
     cycle may open with a linear warmup of `cycle_warmup_steps` from `start`.
-    After `cycle_limit` cycles the schedule holds `end`.
+    After `cycle_limit` cycles the schedule holds `end`. With
+    ``endpoint=False`` the cycles are laid out one step longer and cut (the
+    last cycle, when the run ends inside it, stops one step above `end`).
 
     Examples
     --------
@@ -345,6 +419,7 @@ def cosine_restarts(
     array([1. , 0.5, 0. , 1. , 0.5, 0. ])
     """
     n = check.length(total_steps, steps_per_epoch)
+    m = _layout(n, endpoint)
     w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     length = check.duration(cycle_steps, "cycle_steps", total=n,
                             steps_per_epoch=steps_per_epoch, minimum=1)
@@ -364,31 +439,48 @@ def cosine_restarts(
     builder = Builder()
     _warmup(builder, "linear", w, start, peak)
     k, at = 0, w
-    while at < n and (limit is None or k < limit):
+    while at < m and (limit is None or k < limit):
         if mul == 1:
             nxt = w + (k + 1) * length
         else:
             nxt = w + round(length * (1 - mul ** (k + 1)) / (1 - mul))
-        size = min(nxt, n) - at
+        size = min(nxt, m) - at
         top = peak * decay**k
         _warmup(builder, "linear", min(cw, size), start, top)
         builder.blend("cosine", size - min(cw, size), top, end, *_defaults("cosine"))
         at, k = at + size, k + 1
-    builder.constant(n - at, end)
-    return render(builder.plan(), dtype, out, backend)
+    builder.constant(m - at, end)
+    return render(builder.plan(n), dtype, out, backend)
+
+
+def _real_within(value: Any, name: str, n: int, steps_per_epoch: int | None) -> float:
+    """A duration inside ``[0, n]`` that may also be a real number of steps."""
+    if isinstance(value, (float, np.floating)):
+        result = check.nonnegative(value, name)
+        if result > n:
+            raise ValueError(f"{name} must be <= total_steps, got {name}={result}, total_steps={n}")
+        return result
+    return check.within(value, name, n, steps_per_epoch)
 
 
 def _one_cycle(
-    n: int, w: int, start: float, peak: float, end: float, three_phase: bool, anneal: str
+    n: int, w: float, start: float, peak: float, end: float, three_phase: bool, anneal: str,
+    total: int,
 ) -> Builder:
+    """The one-cycle phases laid out over `n` steps (`total`, the caller's length, or one more)."""
     builder = Builder()
+    if three_phase and 2 * w > total:
+        raise ValueError(
+            f"three_phase needs 2 * warmup_steps <= total_steps, got warmup_steps={w}, "
+            f"total_steps={total}"
+        )
+    if w != int(w):  # a phase boundary between two steps (torch's pct_start * N - 1)
+        steps = (0.0, w, 2 * w, n - 1.0) if three_phase else (0.0, w, n - 1.0)
+        values = (start, peak, start, end) if three_phase else (start, peak, end)
+        return builder.knots(steps, values, (anneal,) * (len(steps) - 1), n)
+    w = int(w)
     _warmup(builder, anneal, w, start, peak)
     if three_phase:
-        if 2 * w > n:
-            raise ValueError(
-                f"three_phase needs 2 * warmup_steps <= total_steps, got warmup_steps={w}, "
-                f"total_steps={n}"
-            )
         builder.blend(anneal, w, peak, start, *_defaults(anneal), endpoint=False)
         builder.blend(anneal, n - 2 * w, start, end, *_defaults(anneal))
     else:
@@ -405,6 +497,7 @@ def one_cycle(
     final_div_factor: float = 1e4,
     three_phase: bool = False,
     anneal: str = "cosine",
+    endpoint: bool = True,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -419,6 +512,12 @@ def one_cycle(
     to ``e``. `anneal` is ``"cosine"`` or ``"linear"``. Pair it with
     `one_cycle_momentum`.
 
+    `warmup_steps` may be a real number: the peak then lies between two
+    steps, as in torch's ``OneCycleLR``, whose peak is at
+    ``pct_start * total_steps - 1`` (``one_cycle(N, peak=max_lr,
+    warmup_steps=pct_start * N - 1)`` is ``OneCycleLR`` for ``N`` updates).
+    With ``endpoint=False`` the last phase reaches ``e`` one step after the run.
+
     Examples
     --------
     >>> one_cycle(5, peak=1.0, warmup_steps=2, div_factor=4.0, final_div_factor=2.5,
@@ -426,13 +525,14 @@ def one_cycle(
     array([0.25 , 0.625, 1.   , 0.55 , 0.1  ])
     """
     n = check.length(total_steps, steps_per_epoch)
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    m = _layout(n, endpoint)
+    w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     peak = check.real(peak, "peak")
     first = peak / check.positive(div_factor, "div_factor")
     last = first / check.positive(final_div_factor, "final_div_factor")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
-    plan = _one_cycle(n, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal)
-    return render(plan.plan(), dtype, out, backend)
+    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal, n)
+    return render(plan.plan(n), dtype, out, backend)
 
 
 def one_cycle_momentum(
@@ -443,6 +543,7 @@ def one_cycle_momentum(
     warmup_steps: Duration = "30%",
     three_phase: bool = False,
     anneal: str = "cosine",
+    endpoint: bool = True,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -453,6 +554,7 @@ def one_cycle_momentum(
     From `start` (max momentum) to `peak` (the momentum at the learning-rate
     peak) over `warmup_steps`, then back to `start` at the last step; with
     `three_phase`, back to `start` over another `warmup_steps`, then held.
+    `warmup_steps` (possibly real) and `endpoint` are as in `one_cycle`.
 
     Examples
     --------
@@ -460,8 +562,10 @@ def one_cycle_momentum(
     array([0.95, 0.9 , 0.85, 0.9 , 0.95])
     """
     n = check.length(total_steps, steps_per_epoch)
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    m = _layout(n, endpoint)
+    w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
     start, peak = check.real(start, "start"), check.real(peak, "peak")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
-    plan = _one_cycle(n, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal)
-    return render(plan.plan(), dtype, out, backend)
+    plan = _one_cycle(m, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal,
+                      n)
+    return render(plan.plan(n), dtype, out, backend)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "cosine",
     "cyclic",
     "exponential",
+    "interp",
     "inverse_sqrt",
     "linear",
     "multistep",
@@ -65,12 +67,15 @@ def constant(
 ) -> FloatArray:
     """The same `value` at every step.
 
+    ``total_steps`` may be 0 (an empty array), so a hold that may have no
+    steps can still be one part of a `join`.
+
     Examples
     --------
     >>> constant(3, value=0.1)
     array([0.1, 0.1, 0.1])
     """
-    n = check.length(total_steps, steps_per_epoch)
+    n = check.length(total_steps, steps_per_epoch, minimum=0)
     plan = Builder().constant(n, check.real(value, "value")).plan()
     return render(plan, dtype, out, backend)
 
@@ -135,7 +140,9 @@ def cosine(
     .. math:: x_i = e + (s - e)\left[\tfrac12\left(1 + \cos \pi p_i\right)\right]^{k}
 
     with ``k = exponent`` (optax's ``exponent``). A weight-decay ramp up or
-    an EMA momentum going to 1 (DINO) is ``cosine(n, start=0.996, end=1.0)``.
+    an EMA momentum going to 1 is a rising cosine; DINO's teacher momentum
+    reaches 1.0 one step after the run, ``cosine(n, start=0.996, end=1.0,
+    endpoint=False)`` (see ``docs/porting.md``).
 
     Examples
     --------
@@ -500,4 +507,90 @@ def cyclic(
         (low, high, float(up), float(down), float(code), check.positive(gamma, "gamma")),
         pins=((0, low),),
     ).plan()
+    return render(plan, dtype, out, backend)
+
+
+#: The shapes `interp` draws between two knots.
+KNOT_SHAPES = ("linear", "cosine", "exponential", "one_minus_sqrt", "rex", "constant")
+
+
+def _knot(value: Any, name: str, total: int, steps_per_epoch: int | None) -> float:
+    if isinstance(value, str):
+        return float(check.duration(value, name, total=total, steps_per_epoch=steps_per_epoch))
+    return check.real(value, name)
+
+
+def interp(
+    total_steps: Duration,
+    *,
+    steps: Sequence[float | str],
+    values: Sequence[float],
+    shapes: str | Sequence[str] = "linear",
+    steps_per_epoch: int | None = None,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""Piecewise schedule through knots at real-valued steps.
+
+    With knots ``(t_k, v_k)`` (``steps`` non-decreasing, any real numbers, also
+    negative or past the end) step ``i`` with ``t_k <= i < t_{k+1}`` takes
+
+    .. math:: x_i = \mathrm{shape}_k\!\left(v_k, v_{k+1},
+              \frac{i - t_k}{t_{k+1} - t_k}\right)
+
+    (see `linear`, `cosine`, ...; ``"exponential"`` is geometric between the
+    two values, ``"constant"`` holds ``v_k`` until the next knot). Before
+    ``t_0`` the value is ``v_0``, from the last knot on it is the last value.
+    A knot at a whole step is hit exactly. This is optax's
+    ``piecewise_interpolate`` and big_vision's style, and any phase boundary
+    a recipe puts between two steps: torch's ``OneCycleLR`` peak at
+    ``pct_start * N - 1``, a cooldown from ``(1 - frac) * N``, a warmup
+    ``(i + 1) / W`` (a knot at ``-1``), a decay that ends before the run and
+    holds. ``steps`` may also be durations (``"5ep"``, ``"30%"``, rounded).
+
+    Examples
+    --------
+    >>> interp(6, steps=[-1, 2, 4], values=[0.0, 1.0, 0.0])
+    array([0.33333333, 0.66666667, 1.        , 0.5       , 0.        ,
+           0.        ])
+    >>> interp(4, steps=[0, 1.5, 3], values=[0.0, 3.0, 0.0])
+    array([0., 2., 2., 0.])
+    """
+    n = check.length(total_steps, steps_per_epoch)
+    spe = None if steps_per_epoch is None else check.integer(
+        steps_per_epoch, "steps_per_epoch", minimum=1)
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, (Sequence, np.ndarray)):
+        raise TypeError(f"steps must be a sequence of steps, got steps={steps!r}")
+    knots = tuple(_knot(t, f"steps[{k}]", n, spe) for k, t in enumerate(steps))
+    levels = check.reals(values, "values")
+    if not knots:
+        raise ValueError("steps must have at least one knot, got steps=[]")
+    if len(levels) != len(knots):
+        raise ValueError(
+            "values must have one value per knot, got "
+            f"len(steps)={len(knots)}, len(values)={len(levels)}"
+        )
+    for a, b in itertools.pairwise(knots):
+        if b < a:
+            raise ValueError(f"steps must be non-decreasing, got steps={list(knots)!r}")
+    if isinstance(shapes, str):
+        shapes = (shapes,) * (len(knots) - 1)
+    elif not isinstance(shapes, (Sequence, np.ndarray)):
+        raise TypeError(f"shapes must be a str or a sequence of str, got shapes={shapes!r}")
+    kinds = tuple(check.choice(v, f"shapes[{k}]", KNOT_SHAPES) for k, v in enumerate(shapes))
+    if len(kinds) != len(knots) - 1:
+        raise ValueError(
+            "shapes must name one shape per gap between knots, got "
+            f"len(steps)={len(knots)}, len(shapes)={len(kinds)}"
+        )
+    for k, kind in enumerate(kinds):
+        a, b = levels[k], levels[k + 1]
+        if kind == "exponential" and knots[k + 1] > knots[k] and (
+                a == 0 or b == 0 or (a > 0) != (b > 0)):
+            raise ValueError(
+                f"shapes[{k}]='exponential' needs nonzero values of one sign, "
+                f"got values[{k}]={a}, values[{k + 1}]={b}"
+            )
+    plan = Builder().knots(knots, levels, kinds, n).plan()
     return render(plan, dtype, out, backend)

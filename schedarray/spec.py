@@ -8,8 +8,9 @@ as the function takes them::
 ``name`` is one of
 
 * a native schedule, any key of `schedarray.SCHEDULES`;
-* an operation on schedules: ``join`` (its ``parts`` are a list), ``scale``,
-  ``clip``, ``envelope`` or ``per_epoch`` (each takes ``values``);
+* an operation on schedules: ``join``, ``multiply`` and ``add`` (their
+  ``parts`` are a list), ``scale``, ``clip``, ``envelope``, ``per_epoch`` or
+  ``slice`` (``start``, ``stop``) (each takes ``values``);
 * a compat schedule, ``"compat.<module>.<function>"``, for example
   ``"compat.convnext.cosine_scheduler"``.
 
@@ -28,6 +29,8 @@ A list of specs given to a compat function is built into a list of arrays
 asked of it, so a window of the join computes only the window. And a compat function that
 returns an object rather than an array (an fvcore ``ParamScheduler``) can be
 the parameter of another (``compat.fvcore.lr_multiplier``'s ``multiplier``).
+A compat function with several results stands for its schedule, the first
+(``compat.timm.create_scheduler_v2`` gives ``lr``, not ``num_epochs``).
 Durations keep the library's grammar (``"5ep"``, ``"10%"``); ``dtype`` is a
 string (``"float32"``); ``out`` cannot be given. A spec builds a 1-D schedule
 (per-group compat results, steps x groups, are refused). `from_spec` builds the array,
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import importlib
 import inspect
 import json
@@ -56,13 +60,26 @@ from . import _check as check
 from . import _plan
 from ._plan import Plan, recording, window
 from ._types import FloatArray
-from .compose import apply_envelope, clip, envelope, envelope_steps, join, per_epoch, scale
+from .compose import (
+    add,
+    apply_envelope,
+    clip,
+    cut,
+    cut_bounds,
+    envelope,
+    envelope_steps,
+    join,
+    multiply,
+    per_epoch,
+    scale,
+)
 
 __all__ = [
     "MAX_DEPTH",
     "OPERATIONS",
     "Landmark",
     "SpecNode",
+    "derive",
     "describe",
     "from_spec",
     "load_spec",
@@ -79,6 +96,9 @@ OPERATIONS: dict[str, tuple[Callable[..., Any], str, str]] = {
     "clip": (clip, "values", "elementwise"),
     "per_epoch": (per_epoch, "values", "per_epoch"),
     "envelope": (envelope, "values", "envelope"),
+    "slice": (cut, "values", "slice"),
+    "multiply": (multiply, "parts", "elementwise"),
+    "add": (add, "parts", "elementwise"),
 }
 
 
@@ -346,7 +366,7 @@ class _Call(SpecNode):
                 and probe.shape[0] == 0):
             self.length, self.dtype = plans[0].length, probe.dtype
             self.landmarks = _phases(plans[0])
-            self.call = (fn, dict(params))
+            self.call = (_schedule_only(fn), dict(params))
             return
         # Not a single rendered plan: compute it whole once and serve windows from it.
         with recording() as plans:
@@ -417,17 +437,36 @@ def _built(value: Any) -> Any:
     return value
 
 
+def _first_schedule(result: Any) -> Any:
+    """The schedule of a result: the first of several (timm's ``(lr, num_epochs)``)."""
+    if isinstance(result, tuple) and result and isinstance(result[0], np.ndarray):
+        return result[0]
+    return result
+
+
+def _schedule_only(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, giving only its schedule when it returns several results."""
+
+    @functools.wraps(fn)
+    def schedule(*args: Any, **kwargs: Any) -> Any:
+        return _first_schedule(fn(*args, **kwargs))
+
+    return schedule
+
+
 def _call(fn: Callable[..., Any], params: dict[str, Any], where: str,
           start: int | None = None, stop: int | None = None) -> Any:
     kwargs = {k: _built(v) for k, v in params.items()}
     try:
         if start is None or stop is None:
-            return fn(**kwargs)
-        return window(fn, start, stop, **kwargs)
+            result = fn(**kwargs)
+        else:
+            result = window(fn, start, stop, **kwargs)
     except (TypeError, ValueError) as exc:
         if not where:
             raise
         raise type(exc)(_at(where, str(exc))) from None
+    return _first_schedule(result)
 
 
 def _check_result(values: Any, name: str, where: str) -> None:
@@ -455,14 +494,28 @@ class _Operation(SpecNode):
         self._others = others
         empty = [np.empty(0, n.dtype) for n in self._inputs]
         first = self._inputs[0]
+        if self._mode == "elementwise" and len(self._inputs) > 1:
+            for i, node in enumerate(self._inputs):
+                if node.length != first.length:
+                    raise ValueError(_at(where, f"{name} needs parts of one length, got "
+                                                f"len(parts[0])={first.length}, "
+                                                f"len(parts[{i}])={node.length}"))
         if self._mode == "envelope":
             self.length, self.dtype = first.length, first.dtype
             spe = others.get("steps_per_epoch")
             try:
                 self._ramps = envelope_steps(first.length, others.get("warmup_steps", 0),
                                              others.get("cooldown_steps", 0), spe)
+                self._endpoint = check.flag(others.get("endpoint", True), "endpoint")
             except (TypeError, ValueError) as exc:
                 raise type(exc)(_at(where, str(exc))) from None
+        elif self._mode == "slice":
+            try:
+                self._start, stop = cut_bounds(first.length, others.get("start", 0),
+                                               others.get("stop"))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(_at(where, str(exc))) from None
+            self.length, self.dtype = stop - self._start, first.dtype
         else:
             self.dtype = self._apply(empty, where).dtype
             if self._mode == "concat":
@@ -499,6 +552,12 @@ class _Operation(SpecNode):
         if self._mode == "per_epoch":
             spe = self._others["steps_per_epoch"]
             return tuple(Landmark(m.step * spe, m.label) for m in self._inputs[0].landmarks)
+        if self._mode == "slice":
+            inside = [Landmark(m.step - self._start, m.label) for m in self._inputs[0].landmarks
+                      if m.step - self._start < self.length]
+            before = [m for m in inside if m.step <= 0]
+            return tuple([Landmark(0, before[-1].label)] if before else []) + tuple(
+                m for m in inside if m.step > 0)
         marks = list(self._inputs[0].landmarks)
         if self._mode == "envelope":
             n, (w, c) = self.length, self._ramps
@@ -515,11 +574,13 @@ class _Operation(SpecNode):
 
     def values(self, start: int, stop: int) -> FloatArray:
         if self._mode == "elementwise":
-            return self._apply([self._inputs[0].values(start, stop)], "")
+            return self._apply([n.values(start, stop) for n in self._inputs], "")
         if self._mode == "envelope":
             buf = self._inputs[0].values(start, stop)
-            apply_envelope(buf, start, self.length, *self._ramps)
+            apply_envelope(buf, start, self.length, *self._ramps, self._endpoint)
             return buf
+        if self._mode == "slice":
+            return self._inputs[0].values(self._start + start, self._start + stop)
         if self._mode == "per_epoch":
             spe = self._others["steps_per_epoch"]
             source = self._inputs[0]
@@ -682,17 +743,48 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
             return node.values(start, stop)
     node = parse(spec)
     values = node.full()
+    _register(values, node.spec)
+    return values
+
+
+def _register(values: np.ndarray, spec: dict[str, Any]) -> None:
     key = id(values)
     ref = weakref.ref(values, lambda r, key=key: _forget(key, r))
-    _BUILT[key] = (ref, _checksum(values), node.spec)
-    return values
+    _BUILT[key] = (ref, _checksum(values), spec)
+
+
+def _spec_of(values: Any) -> dict[str, Any] | None:
+    """The spec of an array built from one and unchanged since, else None."""
+    if not isinstance(values, np.ndarray):
+        return None
+    entry = _BUILT.get(id(values))
+    if entry is None or entry[0]() is not values or _checksum(values) != entry[1]:
+        return None
+    return copy.deepcopy(entry[2])
+
+
+def derive(result: np.ndarray, name: str, key: str, inputs: Any,
+           params: Mapping[str, Any]) -> None:
+    """Record that `result` is operation `name` of `inputs` (with `params`).
+
+    Called by the operations of `schedarray.compose`: when every input has a
+    spec (`to_spec` works on it), `result` gets ``{"name": name, key: <their
+    specs>, **params}``, so specs survive composition.
+    """
+    found = [_spec_of(x) for x in (inputs if key == "parts" else [inputs])]
+    if not found or any(f is None for f in found):
+        return
+    spec = {"name": name, key: found if key == "parts" else found[0], **_plain(dict(params), "")}
+    _register(result, spec)
 
 
 def to_spec(values: np.ndarray) -> dict[str, Any]:
     """The spec `from_spec` built `values` from, as plain data.
 
     Works on the very array `from_spec` returned, as long as its values are
-    unchanged; a copy, a slice or the result of arithmetic is a new array
+    unchanged, and on what the operations (`join`, `scale`, `clip`,
+    `per_epoch`, `envelope`, `cut`, `multiply`, `add`) made of such arrays;
+    a copy, a NumPy slice or the result of NumPy arithmetic is a new array
     that no spec describes.
 
     Raises

@@ -63,11 +63,13 @@ Past the end
 ------------
 A loop calls ``step()`` after every update, the last one included, so
 ``last_epoch`` may reach ``N`` (training finished); the optimizer then keeps
-update ``N - 1``'s values, which no update of the schedule uses. Stepping
-further raises `ScheduleExhaustedError` (an `IndexError`) naming the length
-and the step, and changes nothing — torch's ``OneCycleLR`` draws the line at
-the same place. ``on_exhausted="hold"`` keeps the last values for ever
-instead.
+update ``N - 1``'s values, which no update of the schedule uses. An
+optimizer update at ``last_epoch == N`` raises `ScheduleExhaustedError` (an
+`IndexError`) before it runs — a scheduler stepped too often (gradient
+accumulation counted per micro-batch) is caught at the first update without
+a value; stepping the scheduler further raises too, naming the length and
+the step, and changes nothing. ``on_exhausted="hold"`` keeps the last
+values for ever instead.
 
 Examples
 --------
@@ -95,7 +97,8 @@ from __future__ import annotations
 import hashlib
 import numbers
 import warnings
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -112,7 +115,14 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 
 from . import _check as check
 
-__all__ = ["ArrayScheduler", "ScheduleExhaustedError", "fingerprint"]
+__all__ = [
+    "ArrayScheduler",
+    "ScheduleExhaustedError",
+    "ScheduleMismatchWarning",
+    "check_run",
+    "find_scheduler",
+    "fingerprint",
+]
 
 _Tensor = torch.Tensor
 #: The version tag stored in every state dict.
@@ -217,10 +227,15 @@ class ArrayScheduler(LRScheduler):
     values : array_like or mapping of str to array_like
         ``N`` values per key: 1-D (every group; ``"lr"`` times the group's
         ``lr_scale``) or ``(N, len(param_groups))`` (one column per group).
-        A bare array is the learning rate. See the module docstring.
+        A bare array is the learning rate. See the module docstring. Or a
+        callable ``build(total_steps)`` returning those values: the scheduler
+        then writes nothing until `size` is called (the framework callbacks
+        of `schedarray.transformers` and `schedarray.lightning` call it with
+        the run's number of updates), and refuses an update before that.
     on_exhausted : {"raise", "hold"}, default "raise"
-        Stepping past ``last_epoch == N`` (the state after the last update)
-        raises `ScheduleExhaustedError`, or keeps the last values.
+        An optimizer update at ``last_epoch == N`` (the state after the last
+        update), or stepping past it, raises `ScheduleExhaustedError`; or
+        the last values are kept.
     strict : bool, default True
         Default of `load_state_dict`'s `strict`: refuse a checkpoint whose
         fingerprint differs from this scheduler's.
@@ -272,14 +287,63 @@ class ArrayScheduler(LRScheduler):
         self.strict = check.flag(strict, "strict")
         if fingerprint is not None and not isinstance(fingerprint, str):
             raise TypeError(f"fingerprint must be a str, got fingerprint={fingerprint!r}")
-        columns = _columns(values)
-        groups = optimizer.param_groups
-        self._length = next(iter(columns.values())).shape[0]
+        self._fingerprint = fingerprint
         start = check.integer(initial_step, "initial_step")
-        if start > self._length and not self._on_hold:
+        self._build: Callable[[int], Any] | None = None
+        self._pending: tuple[dict[str, Any], bool] | None = None
+        if callable(values) and not isinstance(values, (np.ndarray, Mapping)):
+            # Sized later, by `size` (the HF / Lightning callbacks call it at train start).
+            self._build, self._start = values, start
+            self._length, self._columns, self._item = None, {}, None
+            super().__init__(optimizer)
+        else:
+            self._install(optimizer, _columns(values), start)
+            super().__init__(optimizer)
+            if start:
+                self.last_epoch = start
+                self._write(self._index(start))
+        # The first optimizer update past the schedule raises before it runs (a scheduler
+        # stepped more often than the optimizer would otherwise train one update on stale values).
+        # The hook reads a flag that flips once, so a compiled optimizer step guards on a
+        # constant (reading last_epoch would recompile it at every step).
+        self._past_end = self._length is None or self.last_epoch >= self._length
+        if not self._on_hold or self._length is None:
+            # The optimizer holds the hook, the hook only a weak reference to the scheduler
+            # (no reference cycle); the hook goes when the scheduler does.
+            me = weakref.ref(self)
+
+            def guard(*_hook_args: Any) -> None:  # (optimizer, args, kwargs)
+                scheduler = me()
+                if scheduler is not None and scheduler._past_end:
+                    scheduler._refuse_update()
+
+            weakref.finalize(self, optimizer.register_step_pre_hook(guard).remove)
+
+    def _refuse_update(self) -> None:
+        """Called by the optimizer step pre-hook when no value is left for the update."""
+        if self._length is None:
+            raise RuntimeError(
+                "ArrayScheduler has no values yet: call scheduler.size(total_steps) before the "
+                "first update (schedarray.transformers.ScheduleCallback and "
+                "schedarray.lightning.ScheduleCallback do it at train start)"
+            )
+        if self._past_end and not self._on_hold:
+            raise ScheduleExhaustedError(
+                f"optimizer update {self.last_epoch} is past the end of the schedule (length "
+                f"{self._length}): the scheduler has been stepped {self.last_epoch} times, so "
+                f"it was stepped more often than the optimizer (gradient accumulation counted "
+                f"per micro-batch?) or the run is longer than the schedule; build a longer "
+                f"schedule, or pass on_exhausted='hold' to keep the last value"
+            )
+
+    def _install(self, optimizer: Optimizer, columns: dict[str, np.ndarray], start: int) -> None:
+        """Check `columns` against the optimizer's groups and plan every write."""
+        groups = optimizer.param_groups
+        length = next(iter(columns.values())).shape[0]
+        if start > length and not self._on_hold:
             raise ValueError(
                 f"initial_step must be <= the schedule's length, got initial_step={start}, "
-                f"length={self._length}"
+                f"length={length}"
             )
         jobs = []
         for key, arr in columns.items():
@@ -314,6 +378,7 @@ class ArrayScheduler(LRScheduler):
             if key == "lr" and arr.ndim == 1:
                 mode = _LR_SCALED
             jobs.append((key, arr, targets, mode))
+        self._length = length
         self._columns = columns
         # The plan of `_write`: how to read each key's row, and every (key, group) write.
         self._keys = tuple(key for key, _, _, _ in jobs)
@@ -325,21 +390,50 @@ class ArrayScheduler(LRScheduler):
             for job, (key, arr, targets, mode) in enumerate(jobs)
             for j in targets
         )
-        self._fingerprint = fingerprint
         lr = columns.get("lr")
         # The fast path in step(): only a 1-D learning rate.
         self._item = lr.item if lr is not None and lr.ndim == 1 and len(columns) == 1 else None
-        super().__init__(optimizer)
-        if start:
-            self.last_epoch = start
-            self._write(self._index(start))
 
     # -- stepping -------------------------------------------------------------------------
 
     @property
-    def length(self) -> int:
-        """The number of steps ``N`` of the schedule."""
+    def length(self) -> int | None:
+        """The number of steps ``N`` of the schedule (None until `size` when built lazily)."""
         return self._length
+
+    def size(self, total_steps: int) -> None:
+        """Build the values of a lazily built scheduler for `total_steps` updates.
+
+        For ``ArrayScheduler(optimizer, build)`` with a callable ``build(total_steps)``
+        returning the values (an array or a mapping): called once the run's length is
+        known — by the Hugging Face and Lightning callbacks at train start, from
+        ``state.max_steps`` or ``trainer.estimated_stepping_batches``. Writes the
+        current update's values (a checkpoint loaded before sizing is applied now).
+
+        Raises
+        ------
+        ValueError
+            If the scheduler is already sized, or `build` returns a schedule
+            of another length.
+        """
+        n = check.integer(total_steps, "total_steps", minimum=1)
+        if self._build is None or self._length is not None:
+            raise ValueError(f"the scheduler is already sized, length={self._length}")
+        columns = _columns(self._build(n))
+        got = next(iter(columns.values())).shape[0]
+        if got != n:
+            raise ValueError(
+                f"build(total_steps) must return {n} steps, got {got} "
+                f"(total_steps={n})"
+            )
+        self._install(self.optimizer, columns, self._start)
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.load_state_dict(pending[0], strict=pending[1])
+            return
+        self.last_epoch = self._start
+        self._write(self._index(self._start))
+        self._past_end = self._start >= self._length
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -366,7 +460,13 @@ class ArrayScheduler(LRScheduler):
             index = self._index(epoch)
             self._step_count += 1
             self.last_epoch = epoch
+            self._past_end = epoch >= self._length
             self._write(index)
+            return
+        if self._length is None:
+            if self._step_count:
+                self._refuse_update()
+            self._step_count, self.last_epoch = 1, 0  # torch's constructor step
             return
         if self._step_count == 1:
             self._check_call_order()
@@ -390,6 +490,8 @@ class ArrayScheduler(LRScheduler):
                     group["lr"] = value_j
         self._step_count += 1
         self.last_epoch = i
+        if i >= self._length:
+            self._past_end = True
 
     def _index(self, i: int) -> int:
         """The array index of update `i`; raises past the end unless holding."""
@@ -478,6 +580,8 @@ class ArrayScheduler(LRScheduler):
     def get_lr(self) -> list[float]:
         """The learning rates of update ``last_epoch`` for every group, from the arrays."""
         lr = self._columns.get("lr")
+        if lr is None:
+            return [float(g["lr"]) for g in self.optimizer.param_groups]
         index = self._index(max(self.last_epoch, 0))
         groups = self.optimizer.param_groups
         if lr is None:
@@ -508,11 +612,15 @@ class ArrayScheduler(LRScheduler):
     def fingerprint(self) -> str:
         """``"sha256:..."`` of the values (computed once, on first use), or the one given."""
         if self._fingerprint is None:
+            if self._length is None:
+                self._refuse_update()
             self._fingerprint = fingerprint(self._columns)
         return self._fingerprint
 
     def state_dict(self) -> dict[str, Any]:
         """Plain-Python state: format, step, length, keys and fingerprint; never the values.
+
+        A lazily built scheduler has a state only once sized.
 
         Returns
         -------
@@ -521,6 +629,8 @@ class ArrayScheduler(LRScheduler):
             "fingerprint": str}``; ``step`` is ``last_epoch``, the update
             whose values the optimizer holds.
         """
+        if self._length is None:
+            self._refuse_update()
         return {
             "format": FORMAT,
             "step": int(self.last_epoch),
@@ -561,6 +671,9 @@ class ArrayScheduler(LRScheduler):
         step = state_dict["step"]
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             raise ValueError(f"state_dict['step'] must be an int >= 0, got step={step!r}")
+        if self._length is None:  # checked and applied by `size`
+            self._pending = (dict(state_dict), strict)
+            return
         theirs, ours = state_dict["fingerprint"], self.fingerprint
         if strict and theirs != ours:
             raise ValueError(
@@ -578,9 +691,55 @@ class ArrayScheduler(LRScheduler):
             )
         self._write(self._index(step))
         self.last_epoch = step
+        self._past_end = step >= self._length
 
     def __repr__(self) -> str:
         return (
             f"ArrayScheduler(keys={list(self._columns)}, length={self._length}, "
             f"step={self.last_epoch}, on_exhausted={'hold' if self._on_hold else 'raise'!r})"
+        )
+
+
+class ScheduleMismatchWarning(UserWarning):
+    """A run and its schedule have different lengths (the framework callbacks warn)."""
+
+
+def find_scheduler(scheduler: Any) -> ArrayScheduler | None:
+    """The `ArrayScheduler` in `scheduler` or in its wrappers (``.scheduler``), if any."""
+    while scheduler is not None and not isinstance(scheduler, ArrayScheduler):
+        scheduler = getattr(scheduler, "scheduler", None)
+    return scheduler
+
+
+def check_run(scheduler: ArrayScheduler, updates: int, where: str) -> None:
+    """Warn when a run of `updates` optimizer updates ended before or after its schedule.
+
+    Examples
+    --------
+    >>> import warnings, torch
+    >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    >>> sched = ArrayScheduler(opt, [1.0, 0.5, 0.25])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     check_run(sched, 2, "my loop")
+    >>> print(str(caught[0].message)[:70])
+    my loop: training ended after 2 optimizer updates, but the schedule ha
+    """
+    length = scheduler.length
+    if length is None:
+        return
+    if updates < length:
+        warnings.warn(
+            f"{where}: training ended after {updates} optimizer updates, but the schedule "
+            f"has {length} steps: its last {length - updates} values never ran; size the "
+            f"schedule from the run",
+            ScheduleMismatchWarning,
+            stacklevel=3,
+        )
+    elif updates > length:
+        warnings.warn(
+            f"{where}: training ran {updates} optimizer updates, past the schedule's {length} "
+            f"steps: the last {updates - length} held its last value",
+            ScheduleMismatchWarning,
+            stacklevel=3,
         )

@@ -388,12 +388,12 @@ def test_the_native_equivalents_named_in_the_readme():
     b, w, t = 0.3, 10, 100
     pairs = [
         (H.get_linear_schedule_with_warmup(b, w, t),
-         sa.warmup_linear(t + 1, peak=b, warmup_steps=w)[:t]),
+         sa.warmup_linear(t, peak=b, warmup_steps=w, endpoint=False)),
         (H.get_cosine_schedule_with_warmup(b, w, t),
-         sa.warmup_cosine(t + 1, peak=b, warmup_steps=w)[:t]),
+         sa.warmup_cosine(t, peak=b, warmup_steps=w, endpoint=False)),
         (H.get_polynomial_decay_schedule_with_warmup(b, w, t, 1e-3, 2.0),
-         sa.warmup_decay(t + 1, peak=b, warmup_steps=w, end=1e-3, decay="polynomial",
-                         decay_options={"power": 2.0})[:t]),
+         sa.warmup_decay(t, peak=b, warmup_steps=w, end=1e-3, decay="polynomial",
+                         decay_options={"power": 2.0}, endpoint=False)),
         (H.get_constant_schedule(b, num_steps=t), sa.constant(t, value=b)),
         (H.get_constant_schedule_with_warmup(b, w, num_steps=t),
          sa.warmup_decay(t, peak=b, warmup_steps=w, decay="constant")),
@@ -401,15 +401,15 @@ def test_the_native_equivalents_named_in_the_readme():
          sa.warmup_decay(t, peak=b, warmup_steps=w, decay="inverse_sqrt",
                          decay_options={"timescale": w})),
         (H.get_cosine_with_min_lr_schedule_with_warmup(b, w, t, min_lr_rate=0.1),
-         sa.warmup_cosine(t + 1, peak=b, warmup_steps=w, end=0.1 * b)[:t]),
+         sa.warmup_cosine(t, peak=b, warmup_steps=w, end=0.1 * b, endpoint=False)),
     ]
     for up, native_up in (("linear", "linear"), ("cosine", "cosine"), ("1-sqrt", "one_minus_sqrt")):
         for down, native_down in (("linear", "linear"), ("cosine", "cosine"),
                                   ("1-sqrt", "one_minus_sqrt")):
             pairs.append((
                 H.get_wsd_schedule(b, w, 30, t, warmup_type=up, decay_type=down, min_lr_ratio=0.1),
-                sa.wsd(t + 1, peak=b, warmup_steps=w, decay_steps=31, start=0.1 * b, end=0.1 * b,
-                       warmup=native_up, decay=native_down)[:t]))
+                sa.wsd(t, peak=b, warmup_steps=w, decay_steps=30, start=0.1 * b, end=0.1 * b,
+                       warmup=native_up, decay=native_down, endpoint=False)))
     for got, native in pairs:
         np.testing.assert_allclose(got, native, rtol=0, atol=1e-15 * np.max(np.abs(native)))
 

@@ -457,14 +457,19 @@ def test_readme_native_equivalents():
     np.testing.assert_allclose(
         C.cosine_lr_scheduler(b, n, n - w, lr_min=end, warmup_t=w, warmup_lr_init=init,
                               warmup_prefix=True, t_in_epochs=False),
-        sa.warmup_cosine(n + 1, peak=b, warmup_steps=w, start=init, end=end)[:n], **close)
+        sa.warmup_cosine(n, peak=b, warmup_steps=w, start=init, end=end, endpoint=False), **close)
+    np.testing.assert_allclose(  # timm's default, warmup_prefix=False
+        C.cosine_lr_scheduler(b, n, n, lr_min=end, warmup_t=w, warmup_lr_init=init,
+                              t_in_epochs=False),
+        sa.join(sa.linear(w, start=init, end=b, endpoint=False),
+                sa.cosine(n, start=b, end=end, endpoint=False)[w:]), **close)
     np.testing.assert_allclose(
         C.poly_lr_scheduler(b, n, n, power=2.0, lr_min=end, t_in_epochs=False),
         sa.polynomial(n, start=b, end=end, power=2.0, endpoint=False), **close)
     np.testing.assert_allclose(
         C.wsd_lr_scheduler(b, n, n - w, 20, warmup_t=w, warmup_lr_init=init,
                            decay_fn="linear", t_in_epochs=False),
-        sa.wsd(n + 1, peak=b, decay_steps=21, warmup_steps=w, start=init)[:n], **close)
+        sa.wsd(n, peak=b, decay_steps=20, warmup_steps=w, start=init, endpoint=False), **close)
     np.testing.assert_array_equal(
         C.step_lr_scheduler(b, n, 7, 0.5, t_in_epochs=False),
         sa.step(n, start=b, step_size=7, gamma=0.5))

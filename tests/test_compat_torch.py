@@ -483,6 +483,14 @@ def test_the_native_equivalents_named_in_the_readme():
             pairs.append((C.one_cycle_lr_momentum(b, 100, **kw),
                           sa.one_cycle_momentum(100, start=0.95, peak=0.85, warmup_steps=29,
                                                 anneal=anneal, three_phase=three)))
+            # a peak between two updates: pct_start * N - 1 = 28.1
+            pairs.append((C.one_cycle_lr(b, 97, **kw),
+                          sa.one_cycle(97, peak=b, warmup_steps=0.3 * 97 - 1, anneal=anneal,
+                                       three_phase=three)))
+            pairs.append((C.one_cycle_lr_momentum(b, 97, **kw),
+                          sa.one_cycle_momentum(97, start=0.95, peak=0.85,
+                                                warmup_steps=0.3 * 97 - 1, anneal=anneal,
+                                                three_phase=three)))
     for got, native in pairs:
         np.testing.assert_allclose(got, native, rtol=0, atol=1e-15 * np.max(np.abs(native)))
 

@@ -11,7 +11,8 @@ import schedarray
 from tests.support import require
 
 #: Adapter modules import their framework; their examples are exercised by their own tests.
-FRAMEWORK_MODULES = {"schedarray.torch", "schedarray.jax", "schedarray.keras", "schedarray._kernels"}
+FRAMEWORK_MODULES = {"schedarray.torch", "schedarray.jax", "schedarray.keras", "schedarray._kernels",
+                     "schedarray.transformers", "schedarray.lightning", "schedarray.trace"}
 #: Modules whose examples need an optional package (the extra that module names).
 NEEDS = {"schedarray.plot": "matplotlib"}
 

@@ -286,7 +286,8 @@ def test_missing_file_is_an_os_error(tmp_path):
     ([("name", "cosine")], TypeError, "a spec must be a mapping, got list"),
     ({"name": "warmup_cosine", "total_steps": 3, "peak": 1.0, "warmup": 1}, TypeError,
      "warmup_cosine has no parameter 'warmup'; did you mean 'warmup_steps'? valid: "
-     "total_steps, peak, warmup_steps, start, end, steps_per_epoch, dtype, backend"),
+     "total_steps, peak, warmup_steps, start, end, endpoint, warmup_offset, decay_steps, "
+     "steps_per_epoch, dtype, backend"),
     ({"name": "linear", "total_steps": 3, "start": 1.0, "out": None}, TypeError,
      "linear has no parameter 'out'"),
     ({"name": "warmup_cosine", "total_steps": 3}, TypeError,
