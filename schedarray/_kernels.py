@@ -344,6 +344,142 @@ KERNELS: dict[str, Any] = {
 }
 
 
+# --------------------------------------------------------------------------------------
+# Periodic plan elements (`_plan.Cycles`): one loop over the cycles in the window
+# --------------------------------------------------------------------------------------
+
+#: Kind codes for `_cycles_phase` (the order of `KERNELS`).
+KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KERNELS)}
+
+
+@_jit
+def _call_kind(code, out, j0, x0, d, p):  # pragma: no cover - compiled
+    # The kernel of kind `code` on `out`, its parameters taken from `p` in order.
+    if code == 0:
+        constant(out, j0, x0, d, p[0])
+    elif code == 1:
+        linear(out, j0, x0, d, p[0], p[1], p[2])
+    elif code == 2:
+        cosine(out, j0, x0, d, p[0], p[1], p[2], p[3])
+    elif code == 3:
+        polynomial(out, j0, x0, d, p[0], p[1], p[2], p[3])
+    elif code == 4:
+        one_minus_sqrt(out, j0, x0, d, p[0], p[1], p[2])
+    elif code == 5:
+        tanh(out, j0, x0, d, p[0], p[1], p[2], p[3], p[4])
+    elif code == 6:
+        rex(out, j0, x0, d, p[0], p[1], p[2])
+    elif code == 7:
+        exponential(out, j0, x0, d, p[0], p[1], p[2], p[3])
+    elif code == 8:
+        geometric(out, j0, x0, d, p[0], p[1], p[2])
+    elif code == 9:
+        inverse_sqrt(out, j0, x0, d, p[0], p[1])
+    elif code == 10:
+        cyclic(out, j0, x0, d, p[0], p[1], p[2], p[3], p[4], p[5])
+    elif code == 11:
+        inverse_time(out, j0, x0, d, p[0], p[1], p[2], p[3])
+    elif code == 12:
+        cosine_k(out, j0, x0, d, p[0], p[1], p[2], p[3])
+    else:
+        polynomial_k(out, j0, x0, d, p[0], p[1], p[2], p[3], p[4])
+
+
+@_jit
+def _cycles_phase(code, out, a, b, starts, counts, sizes,
+                  irows, iuni, ints, frows, funi, floats, nparams, npins):  # pragma: no cover
+    # Phase `code` of every cycle that meets [a, b), written into out[0 : b - a].
+    # Per-run values: field f is ints[irows[f], r] when irows[f] >= 0, else
+    # iuni[f] (int fields: begin, stop, pin indices; float fields: x0,
+    # direction, parameters, pin values). The first cycle of a run met whole
+    # is computed; the run's further whole cycles copy it (they are equal).
+    runs = starts.shape[0]
+    p = np.empty(6)
+    r = max(np.searchsorted(starts, a, side="right") - 1, 0)
+    while r < runs and starts[r] < b:
+        s, size, count = starts[r], sizes[r], counts[r]
+        iv = np.empty(irows.shape[0], dtype=np.int64)
+        for f in range(irows.shape[0]):
+            iv[f] = ints[irows[f], r] if irows[f] >= 0 else iuni[f]
+        fv = np.empty(frows.shape[0])
+        for f in range(frows.shape[0]):
+            fv[f] = floats[frows[f], r] if frows[f] >= 0 else funi[f]
+        begin, stop = iv[0], iv[1]
+        n = stop - begin
+        for k in range(nparams):
+            p[k] = fv[2 + k]
+        if n > 0:
+            c = (a - s) // size if a > s else 0
+            last = min(count, (b - s + size - 1) // size)
+            template = -1
+            while c < last:
+                lo = s + c * size + begin
+                u, v = max(lo, a), min(lo + n, b)
+                if u < v:
+                    whole = u == lo and v == lo + n
+                    if whole and template >= 0:
+                        for m in range(n):
+                            out[lo - a + m] = out[template - a + m]
+                    else:
+                        _call_kind(code, out[u - a : v - a], u - lo, fv[0], fv[1], p)
+                        for q in range(npins):
+                            j = iv[2 + q]
+                            if 0 <= j < n and u <= lo + j < v:
+                                out[lo + j - a] = fv[2 + nparams + q]
+                        if whole:
+                            template = lo
+                c += 1
+        r += 1
+
+
+def _tables(values: list[Any], runs: int, dtype: type) -> tuple[NDArray[Any], ...]:
+    """Per-run fields as ``(rows, uniform, table)`` for `_cycles_phase`."""
+    rows = np.full(len(values), -1, dtype=np.int64)
+    uniform = np.zeros(len(values), dtype=dtype)
+    varying = []
+    for f, value in enumerate(values):
+        if isinstance(value, np.ndarray):
+            rows[f] = len(varying)
+            varying.append(value)
+        else:
+            uniform[f] = value
+    table = np.array(varying, dtype=dtype).reshape(len(varying), runs)
+    return rows, uniform, table
+
+
+def _phase_tables(cycles: Any, p: int) -> tuple[Any, ...]:
+    """The arguments of `_cycles_phase` for phase `p` of `cycles` (built once, kept)."""
+    cache = cycles.__dict__.setdefault("_numba_tables", {})
+    if p not in cache:
+        ph = cycles.phases[p]
+        runs = cycles.starts.shape[0]
+        if len(ph.pins) > 2 or len(ph.params) > 6:
+            raise AssertionError("a cycle phase has at most 6 parameters and 2 pins")
+        ints = _tables([ph.begin, ph.stop, *(j for j, _ in ph.pins)], runs, np.int64)
+        floats = _tables([ph.x0, ph.direction, *ph.params, *(v for _, v in ph.pins)],
+                         runs, np.float64)
+        cache[p] = (*ints, *floats, len(ph.params), len(ph.pins))
+    return cache[p]
+
+
+def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: bool = True) -> None:
+    """Write indices ``[a, b)`` of a `_plan.Cycles` element into `out`, phase by phase.
+
+    Each phase is one compiled loop over the runs and cycles that meet the
+    window, calling the phase's kernel on each cycle's slice, so the values
+    are those of one piece per cycle phase (the same kernel calls). A phase
+    whose kind `numpy_is_faster` routes to NumPy takes the element's NumPy
+    path, for that phase's steps only.
+    """
+    for p, ph in enumerate(cycles.phases):
+        first = tuple(float(q if not isinstance(q, np.ndarray) else q[0]) for q in ph.params)
+        if route and numpy_is_faster(ph.kind, first):
+            cycles.fill_numpy(out, a, b, phases=(p,))
+            continue
+        _cycles_phase(KIND_CODES[ph.kind], out, a, b, cycles.starts, cycles.counts,
+                      cycles.sizes, *_phase_tables(cycles, p))
+
+
 def _numpy_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> None:
     """The NumPy formula of a kind that has no kernel yet, chunk by chunk."""
     formula = FORMULAS[piece.kind]
@@ -379,6 +515,9 @@ def _fill_range(
     for piece in plan.pieces_in(lo, hi):
         a, b = max(piece.offset, lo), min(piece.offset + piece.length, hi)
         out = buf[a - start : b - start]
+        if piece.kind == "cycles":
+            fill_cycles(piece, out, a, b, route)
+            continue
         kernel = KERNELS.get(piece.kind)
         if kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)

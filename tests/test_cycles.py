@@ -1,0 +1,100 @@
+"""Periodic shapes are one plan element (`_plan.Cycles`) with per-cycle arrays.
+
+Reference: the same schedules built the old way, one `Piece` per cycle phase
+(the private builders below copy the pre-`Cycles` code), must give the same
+bits on both backends, whole and windowed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import schedarray as sa
+from schedarray import _plan
+from schedarray._plan import Builder, Cycles, Plan, fill_numpy
+
+
+def bits(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x).view(np.uint64 if x.dtype == np.float64 else np.uint32)
+
+
+def assert_same_bits(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.dtype == want.dtype
+    assert got.shape == want.shape
+    diff = np.flatnonzero(bits(got) != bits(want))
+    assert diff.size == 0, (diff[:5], got[diff[:5]], want[diff[:5]])
+
+
+def render_plan(plan: Plan, backend: str, dtype=np.float64, start=0, stop=None) -> np.ndarray:
+    stop = plan.length if stop is None else stop
+    buf = np.full(stop - start, np.nan, dtype=dtype)
+    if backend == "numpy":
+        fill_numpy(plan, buf, start, stop)
+    else:
+        from schedarray import _kernels
+
+        _kernels.fill(plan, buf, start, stop)
+    return buf
+
+
+def captured(fn, *args, **kwargs) -> Plan:
+    with _plan.recording() as plans:
+        fn(*args, backend="numpy", **kwargs)
+    assert len(plans) == 1
+    return plans[0]
+
+
+# ----------------------------------------------------------------- the old per-cycle builders
+
+
+def old_cosine_restarts(n, *, peak, cycle_steps, cycle_mul=1.0, peak_decay=1.0,
+                        cycle_limit=None, end=0.0, warmup_steps=0, cycle_warmup_steps=0,
+                        start=0.0) -> Plan:
+    """`cosine_restarts` as it was built before `Cycles`: one piece per cycle phase."""
+    w, length, cw, mul, decay = warmup_steps, cycle_steps, cycle_warmup_steps, cycle_mul, peak_decay
+    builder = Builder()
+    builder.blend("linear", w, start, peak, endpoint=False)
+    k, at = 0, w
+    while at < n and (cycle_limit is None or k < cycle_limit):
+        if mul == 1:
+            nxt = w + (k + 1) * length
+        else:
+            nxt = w + round(length * (1 - mul ** (k + 1)) / (1 - mul))
+        size = min(nxt, n) - at
+        top = peak * decay**k
+        builder.blend("linear", min(cw, size), start, top, endpoint=False)
+        builder.blend("cosine", size - min(cw, size), top, end, 1.0)
+        at, k = at + size, k + 1
+    builder.constant(n - at, end)
+    return builder.plan()
+
+
+RESTARTS = [
+    {"peak": 1.0, "cycle_steps": 10},
+    {"peak": 1e-3, "cycle_steps": 7, "warmup_steps": 5, "start": 1e-5, "end": 1e-6},
+    {"peak": 1e-3, "cycle_steps": 13, "cycle_warmup_steps": 4, "start": 1e-5, "end": 1e-6},
+    {"peak": 2.0, "cycle_steps": 9, "peak_decay": 0.7, "cycle_warmup_steps": 2, "warmup_steps": 3},
+    {"peak": 1.0, "cycle_steps": 5, "cycle_mul": 1.5, "peak_decay": 0.9, "end": 0.1},
+    {"peak": 1.0, "cycle_steps": 1, "cycle_mul": 1.1},
+    {"peak": 1.0, "cycle_steps": 3, "cycle_limit": 4, "end": 0.25},
+    {"peak": 1.0, "cycle_steps": 1},
+    {"peak": 1.0, "cycle_steps": 2},
+    {"peak": 1.0, "cycle_steps": 600, "cycle_warmup_steps": 100},
+    {"peak": 1.0, "cycle_steps": 3000, "cycle_warmup_steps": 1000, "peak_decay": 0.5},
+    {"peak": 1.0, "cycle_steps": 40000, "warmup_steps": 100},
+]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 12, 1000, 70_001])
+@pytest.mark.parametrize("kwargs", RESTARTS)
+def test_cosine_restarts_bit_identical_to_per_cycle_pieces(n, kwargs):
+    if kwargs.get("warmup_steps", 0) > n:
+        return
+    new = captured(sa.cosine_restarts, n, **kwargs)
+    old = old_cosine_restarts(n, **kwargs)
+    assert sum(isinstance(p, Cycles) for p in new.pieces) <= 1
+    assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
+    for backend in ("numpy", "numba"):
+        for dtype in (np.float64, np.float32):
+            assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
