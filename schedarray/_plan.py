@@ -19,6 +19,7 @@ would (`Cycles.pieces` lists those pieces, for tests and small plans).
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -93,6 +94,24 @@ class Phase:
     x0: Any = 0.0
     direction: Any = 1.0
     pins: tuple[tuple[Any, Any], ...] = ()
+
+
+#: Per kind, the parameters that select a branch of its formula or kernel, or
+#: decide whether the Numba backend hands it to NumPy (``numpy_is_faster``):
+#: they must be one number in a `Cycles` element.
+BRANCH_PARAMS: dict[str, tuple[int, ...]] = {
+    "cosine": (3,), "polynomial": (3,), "exponential": (3,), "inverse_time": (3,),
+    "cyclic": (4,), "cosine_k": (3,), "polynomial_k": (3, 4),
+}
+
+
+def _runs(phase: Phase, i: int, j: int) -> Phase:
+    """`phase` restricted to runs ``[i, j)``."""
+    def cut(value: Any) -> Any:
+        return value[i:j] if np.ndim(value) else value
+    return Phase(phase.kind, cut(phase.steps), tuple(cut(q) for q in phase.params),
+                 cut(phase.x0), cut(phase.direction),
+                 tuple((cut(a), cut(b)) for a, b in phase.pins))
 
 
 def _per_run(value: Any, runs: int, dtype: type) -> PerRun:
@@ -430,9 +449,25 @@ class Builder:
         """
         sizes = np.atleast_1d(np.asarray(sizes, dtype=np.int64))
         counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), sizes.shape)
-        keep = counts > 0
-        if not np.all(keep):
+        if not np.all(counts > 0):
             raise AssertionError("cycles with a run of no cycles")
+        runs = sizes.shape[0]
+        # Parameters that pick a branch of a formula (or NumPy over Numba) are
+        # one number per element: split where one of them changes.
+        cols = [np.broadcast_to(np.asarray(ph.params[q], dtype=np.float64), (runs,))
+                for ph in phases for q in BRANCH_PARAMS.get(ph.kind, ())]
+        if cols and runs > 1:
+            key = np.stack(cols, axis=1)
+            cuts = np.flatnonzero(np.any(key[1:] != key[:-1], axis=1)) + 1
+            if cuts.shape[0]:
+                edges = [0, *cuts.tolist(), runs]
+                for i, j in itertools.pairwise(edges):
+                    self._cycles(sizes[i:j], counts[i:j], [_runs(ph, i, j) for ph in phases])
+                return self
+        return self._cycles(sizes, counts, phases)
+
+    def _cycles(self, sizes: NDArray[np.int64], counts: NDArray[np.int64],
+                phases: list[Phase]) -> Builder:
         runs = sizes.shape[0]
         if runs == 0:
             return self

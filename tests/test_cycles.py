@@ -98,3 +98,70 @@ def test_cosine_restarts_bit_identical_to_per_cycle_pieces(n, kwargs):
     for backend in ("numpy", "numba"):
         for dtype in (np.float64, np.float32):
             assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
+
+
+def old_torch_warm_restarts(n, base, first, mult, eta) -> Plan:
+    builder, at, size = Builder(), 0, first
+    if size == 1 and mult == 1:
+        builder.constant(n, base)
+        at = n
+    while at < n:
+        length = min(size, n - at)
+        builder.add("cosine", length, (base, eta, float(size), 1.0), pins=((0, base),))
+        at, size = at + length, size * mult
+    return builder.plan()
+
+
+@pytest.mark.parametrize("n", [1, 3, 10, 1001, 40_000])
+@pytest.mark.parametrize(("first", "mult", "eta"), [(1, 1, 0.0), (2, 1, 0.0), (100, 1, 1e-4),
+                                                    (3, 2, 0.01), (1, 3, 0.0), (7, 1, 0.5)])
+def test_torch_warm_restarts_bit_identical_to_per_cycle_pieces(n, first, mult, eta):
+    from schedarray.compat import torch as T
+
+    new = captured(T.cosine_annealing_warm_restarts, 0.1, n, first, mult, eta)
+    old = old_torch_warm_restarts(n, 0.1, first, mult, eta)
+    for backend in ("numpy", "numba"):
+        for dtype in (np.float64, np.float32):
+            assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
+
+
+def old_sgdr(n, cycles) -> Plan:
+    """`sgdr_schedule` as it was built before `Cycles`: every cycle's segments joined."""
+    from schedarray.compat import optax as O
+
+    timelines, boundaries, at = [], [], 0
+    for kwargs in cycles:
+        timelines.append(O._warmup_cosine(**kwargs))
+        at += kwargs["decay_steps"]
+        boundaries.append(at)
+    builder = Builder()
+    segments = O._cut(O._join(timelines, boundaries[:-1]), 0, 0, n)
+    for seg, nxt in zip(segments, [*segments[1:], None], strict=True):
+        builder.add(seg.kind, (n if nxt is None else nxt.begin) - seg.begin, seg.params,
+                    x0=seg.x0)
+    return builder.plan()
+
+
+_WC = {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 10, "decay_steps": 100,
+       "end_value": 1e-3}
+SGDR = [
+    [_WC] * 50,
+    [dict(_WC) for _ in range(7)],
+    [{**_WC, "peak_value": 0.9**k} for k in range(20)],
+    [{**_WC, "warmup_steps": k % 3, "exponent": 1.0 + k % 2} for k in range(12)],
+    [{**_WC, "decay_steps": 11 + k} for k in range(30)] + [_WC] * 5,
+    [{**_WC, "warmup_steps": 0, "decay_steps": 1}] * 40,
+]
+
+
+@pytest.mark.parametrize("n", [1, 37, 1000, 5003, 20_000])
+@pytest.mark.parametrize("k", range(len(SGDR)))
+def test_optax_sgdr_bit_identical_to_joined_cycles(n, k):
+    from schedarray.compat import optax as O
+
+    new = captured(O.sgdr_schedule, n, SGDR[k])
+    old = old_sgdr(n, SGDR[k])
+    assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
+    for backend in ("numpy", "numba"):
+        for dtype in (np.float64, np.float32):
+            assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
