@@ -644,8 +644,9 @@ def sgdr_schedule(
         )
     runs: list[list[Any]] = []  # [timeline, decay_steps, count] per run of equal cycles
     prev: Any = None
+    types: tuple[type, ...] = ()
     for i, kwargs in enumerate(cosine_kwargs):
-        if prev is not None and _same_kwargs(kwargs, prev):
+        if prev is not None and (kwargs is prev or _same_kwargs(kwargs, prev, types)):
             runs[-1][2] += 1
             continue
         if not isinstance(kwargs, Mapping):
@@ -660,7 +661,9 @@ def sgdr_schedule(
         timeline = _warmup_cosine(**kwargs)
         runs.append([timeline, _int(kwargs["decay_steps"], f"cosine_kwargs[{i}]['decay_steps']"),
                      1])
-        prev = kwargs
+        prev, types = kwargs, tuple(map(type, kwargs.values()))
+        if not all(t in (int, float) for t in types):
+            types = ()  # only plain numbers are compared
     if not runs:
         raise ValueError("cosine_kwargs must hold at least one cycle, got none")
     if any(steps <= 0 for _, steps, _ in runs):
@@ -678,14 +681,9 @@ def sgdr_schedule(
     return render(_sgdr_plan(n, runs), dtype, out, backend)
 
 
-def _same_kwargs(a: Any, b: Mapping[str, Any]) -> bool:
-    """Whether `a` holds exactly the arguments of `b` (the same object, or equal numbers)."""
-    if a is b:
-        return True
-    if not isinstance(a, Mapping) or a.keys() != b.keys():
-        return False
-    return all(type(a[k]) is type(b[k]) and isinstance(b[k], (int, float)) and a[k] == b[k]
-               for k in b)
+def _same_kwargs(a: Any, b: Mapping[str, Any], types: tuple[type, ...]) -> bool:
+    """Whether dict `a` holds the numbers of `b` (whose value types are `types`), type for type."""
+    return bool(types) and type(a) is dict and tuple(map(type, a.values())) == types and a == b
 
 
 def _sgdr_plan(n: int, runs: list[list[Any]]) -> _plan.Plan:
