@@ -165,3 +165,67 @@ def test_optax_sgdr_bit_identical_to_joined_cycles(n, k):
     for backend in ("numpy", "numba"):
         for dtype in (np.float64, np.float32):
             assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
+
+
+def old_timm_cosine(n, base, t_initial, lr_min=0.0, cycle_mul=1.0, cycle_decay=1.0,
+                    cycle_limit=1, warmup_t=0, warmup_lr_init=0.0, warmup_prefix=False,
+                    k_decay=1.0) -> Plan:
+    """timm's cosine cycles as they were built before `Cycles`: one piece per cycle."""
+    from schedarray.compat import timm as C
+
+    cycles = C._Cycles(t_initial, cycle_mul, cycle_decay, cycle_limit)
+    builder = Builder()
+    first = C._begin(builder, n, base, (warmup_t, warmup_lr_init, base))
+    shift = warmup_t if warmup_prefix else 0
+    for i, a, b in cycles.segments(first - shift, n - shift):
+        if i >= cycles.limit:
+            builder.constant(b - a, lr_min)
+            continue
+        start, span = cycles.offset(i)
+        lr_max = base * cycles.decay**i
+        if k_decay == 1.0:
+            builder.add("cosine", b - a, (lr_max, lr_min, span, 1.0), x0=a - start)
+        else:
+            builder.add("cosine_k", b - a, (lr_max, lr_min, span, k_decay), x0=a - start)
+    return builder.plan()
+
+
+TIMM = [
+    {"t_initial": 10, "cycle_limit": 10**9},
+    {"t_initial": 7, "cycle_limit": 5, "lr_min": 1e-5, "warmup_t": 3, "warmup_lr_init": 1e-6},
+    {"t_initial": 7, "cycle_limit": 50, "warmup_t": 4, "warmup_prefix": True},
+    {"t_initial": 9, "cycle_limit": 100, "cycle_decay": 0.8, "warmup_t": 5},
+    {"t_initial": 5, "cycle_limit": 20, "cycle_mul": 1.5, "cycle_decay": 0.9},
+    {"t_initial": 6, "cycle_limit": 30, "k_decay": 2.0},
+    {"t_initial": 6, "cycle_limit": 30, "k_decay": 0.5, "warmup_t": 2, "warmup_prefix": True},
+    {"t_initial": 1, "cycle_limit": 10**6},
+    {"t_initial": 3000, "cycle_limit": 4, "warmup_t": 100},
+]
+
+
+@pytest.mark.parametrize("n", [1, 6, 100, 1001, 20_000])
+@pytest.mark.parametrize("kwargs", TIMM)
+def test_timm_cycles_bit_identical_to_per_cycle_pieces(n, kwargs):
+    from schedarray.compat import timm as C
+
+    new = captured(C.cosine_lr_scheduler, 0.1, n, t_in_epochs=False, **kwargs)
+    old = old_timm_cosine(n, 0.1, **kwargs)
+    assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
+    assert new.pins == old.pins
+    for backend in ("numpy", "numba"):
+        for dtype in (np.float64, np.float32):
+            assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
+
+
+@pytest.mark.parametrize("lo", [0, 1, 5, 6, 7, 12])
+@pytest.mark.parametrize("hi", [0, 6, 7, 13, 14, 40, 41])
+@pytest.mark.parametrize("limit", [1, 2, 3, 100])
+def test_timm_runs_expand_to_segments(lo, hi, limit):
+    from schedarray.compat import timm as C
+
+    cycles = C._Cycles(7, 1.0, 1.0, limit)
+    expanded = []
+    for i, a, b, count in cycles.runs(lo, hi):
+        size = (b - a) // count
+        expanded += [(i + c, a + c * size, a + (c + 1) * size) for c in range(count)]
+    assert expanded == cycles.segments(lo, hi)
