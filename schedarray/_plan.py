@@ -502,6 +502,26 @@ class Builder:
         return Plan(self.length, tuple(self.pieces), tuple(sorted(self.pins.items())))
 
 
+def runs_of(sizes: Any, *values: Any) -> tuple[NDArray[np.int64], NDArray[np.int64], list[Any]]:
+    """Per-cycle sizes and values as runs of equal consecutive cycles.
+
+    Returns ``(sizes, counts, values)`` with one entry per run (a value that
+    is one number for every cycle stays one number). Cycles are equal when
+    their sizes and every per-cycle value are equal bit for bit.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if sizes.shape[0] == 0:
+        return sizes, sizes, list(values)
+    same = sizes[1:] == sizes[:-1]
+    for v in values:
+        if np.ndim(v):
+            b = np.asarray(v, dtype=np.float64).view(np.int64)
+            same &= b[1:] == b[:-1]
+    heads = np.flatnonzero(np.concatenate(([True], ~same)))
+    counts = np.diff(np.append(heads, sizes.shape[0]))
+    return sizes[heads], counts, [np.asarray(v)[heads] if np.ndim(v) else v for v in values]
+
+
 def blend_phase(
     kind: str, steps: Any, start: Any, end: Any, *shape: Any,
     endpoint: bool = True, reverse: bool = False,

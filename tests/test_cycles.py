@@ -229,3 +229,76 @@ def test_timm_runs_expand_to_segments(lo, hi, limit):
         size = (b - a) // count
         expanded += [(i + c, a + c * size, a + (c + 1) * size) for c in range(count)]
     assert expanded == cycles.segments(lo, hi)
+
+
+def old_keras_restarts(n, init, first, t_mul=2.0, m_mul=1.0, alpha=0.0) -> Plan:
+    """Keras's CosineDecayRestarts as built before `Cycles`: one piece per cycle."""
+    import math
+
+    from schedarray.compat import keras as K
+
+    log_mul = np.log(np.float64(t_mul))
+
+    def restart(t):
+        f = np.float64(t) / first
+        if t_mul == 1.0:
+            return math.floor(K._keras_round(f))
+        return math.floor(K._keras_round(np.log(1.0 - f * (1.0 - t_mul)) / log_mul))
+
+    def start(i):
+        return i * first if t_mul == 1.0 else first * (1.0 - t_mul**i) / (1.0 - t_mul)
+
+    builder, at = Builder(), 0
+    while at < n:
+        i = restart(at)
+        stop = K._first(lambda t, i=i: restart(t) > i, math.ceil(start(i + 1)), at, n)
+        amp = float(np.power(np.float64(m_mul), i))
+        params = (init * ((1.0 - alpha) * amp + alpha), init * alpha, first * t_mul**i, 1.0)
+        builder.add("cosine", stop - at, params, x0=at - start(i))
+        at = stop
+    return builder.plan()
+
+
+KERAS = [
+    {"first": 10.0, "t_mul": 1.0},
+    {"first": 2.5, "t_mul": 1.0, "m_mul": 0.9, "alpha": 0.1},
+    {"first": 7.0, "t_mul": 1.0, "alpha": 0.25},
+    {"first": 1.0, "t_mul": 1.0},
+    {"first": 0.3, "t_mul": 1.0},
+    {"first": 5.0, "t_mul": 2.0, "m_mul": 0.5},
+    {"first": 1.0, "t_mul": 3.0},
+]
+
+
+@pytest.mark.parametrize("n", [1, 4, 100, 5001])
+@pytest.mark.parametrize("kwargs", KERAS)
+def test_keras_restarts_bit_identical_to_per_cycle_pieces(n, kwargs):
+    from schedarray.compat import keras as K
+
+    new = captured(K.cosine_decay_restarts, n, 0.5, kwargs["first"],
+                   **{k: v for k, v in kwargs.items() if k != "first"})
+    old = old_keras_restarts(n, 0.5, **kwargs)
+    assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
+    for backend in ("numpy", "numba"):
+        for dtype in (np.float64, np.float32):
+            assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
+
+
+def test_keras_equal_restarts_where_float32_rounding_moves_them():
+    # Past 2**24 cycles float32(t / F) is coarse: restarts move and indices are skipped.
+    from schedarray.compat import keras as K
+
+    first = 3.0
+    n = int(first * 2**24) + 5000
+    at, index = K._equal_restarts(n, first)
+
+    def restart(t):
+        return np.floor((t.astype(np.float64) / first).astype(np.float32).astype(np.float64))
+
+    assert at[0] == 0
+    assert np.all(np.diff(at) > 0)
+    assert at[-1] < n
+    assert index.shape[0] < 2**24 + 5000 / first  # some indices are skipped
+    assert np.array_equal(restart(at), index)
+    assert np.all(restart(at[1:] - 1) < index[1:])
+    assert restart(np.array([n - 1]))[0] == index[-1]

@@ -52,7 +52,7 @@ from numpy.typing import DTypeLike
 
 from .. import _check as check
 from .._formulas import FORMULAS
-from .._plan import Builder, render
+from .._plan import Builder, Phase, render, runs_of
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -426,12 +426,56 @@ def cosine_decay_restarts(
     def start(i: float) -> float:  # S_i
         return i * first if mul == 1.0 else first * (1.0 - mul**i) / (1.0 - mul)
 
-    builder, at = Builder(), 0
-    while at < n:
-        i = restart(at)
-        stop = _first(lambda t, i=i: restart(t) > i, math.ceil(start(i + 1)), at, n)
-        amp = float(np.power(np.float64(m_mul), i))
-        params = (init * ((1.0 - alpha) * amp + alpha), init * alpha, first * mul**i, 1.0)
-        builder.add("cosine", stop - at, params, x0=at - start(i))
-        at = stop
+    if mul == 1.0:
+        at, index = _equal_restarts(n, first)
+    else:  # few cycles: they grow (or end) geometrically
+        starts, index, at = [], [], 0
+        while at < n:
+            i = restart(at)
+            starts.append(at)
+            index.append(i)
+            at = _first(lambda t, i=i: restart(t) > i, math.ceil(start(i + 1)), at, n)
+        at, index = np.array(starts, dtype=np.int64), np.array(index, dtype=np.int64)
+    sizes = np.diff(np.append(at, n))
+    if m_mul == 1.0:
+        amp: Any = 1.0
+    else:
+        amp = np.array([float(np.power(np.float64(m_mul), i)) for i in index.tolist()])
+    top = init * ((1.0 - alpha) * amp + alpha)
+    span = first if mul == 1.0 else np.array([first * mul**i for i in index.tolist()])
+    x0 = at.astype(np.float64) - (index * first if mul == 1.0 else
+                                  np.array([start(i) for i in index.tolist()]))
+    sizes, counts, (top, span, x0) = runs_of(sizes, top, span, x0)
+    builder = Builder().cycles(sizes, counts, [
+        Phase("cosine", sizes, (top, init * alpha, span, 1.0), x0=x0)
+    ])
     return render(builder.plan(), dtype, out, backend)
+
+
+def _equal_restarts(n: int, first: float) -> tuple[Any, Any]:
+    """Start and index of every ``t_mul == 1`` cycle: Keras's ``floor(float32(t / F))``.
+
+    Cycle ``i`` starts at the first step whose rounded ratio reaches ``i``
+    (``n`` if none). float32 rounds by at most ``2**-24`` relative, so that
+    step lies within ``i F (1 +- 2**-22)``: a bisection there, all cycles at
+    once. Indices the rounding skips have no steps and are left out.
+    """
+    def restart(t: Any) -> Any:
+        return np.floor((t.astype(np.float64) / first).astype(np.float32).astype(np.float64))
+
+    last = int(restart(np.array([n - 1]))[0])
+    j = np.arange(1, last + 1, dtype=np.int64)
+    t = np.clip(np.ceil(j * first).astype(np.int64), 1, n)  # right unless rounding moves it
+    wrong = np.flatnonzero(((t > 1) & (restart(t - 1) >= j)) | ((t < n) & (restart(t) < j)))
+    jw = j[wrong]
+    lo = np.clip(np.floor(jw * (first * (1 - 2.0**-22))).astype(np.int64) - 1, 1, n)
+    hi = np.clip(np.ceil(jw * (first * (1 + 2.0**-22))).astype(np.int64) + 1, 1, n)
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        reached = restart(mid) >= jw
+        hi = np.where(reached, mid, hi)
+        lo = np.where(reached, lo, np.minimum(mid + 1, hi))
+    t[wrong] = lo
+    at = np.concatenate(([0], t))
+    keep = np.flatnonzero(np.diff(np.append(at, n)) > 0)
+    return at[keep], np.concatenate(([0], j))[keep]
