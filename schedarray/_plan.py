@@ -522,6 +522,32 @@ def runs_of(sizes: Any, *values: Any) -> tuple[NDArray[np.int64], NDArray[np.int
     return sizes[heads], counts, [np.asarray(v)[heads] if np.ndim(v) else v for v in values]
 
 
+def first_steps(
+    index_of: Callable[[NDArray[np.int64]], NDArray[Any]], targets: NDArray[np.int64],
+    guess: NDArray[np.int64], low: NDArray[np.int64], high: NDArray[np.int64],
+    lo: int, hi: int,
+) -> NDArray[np.int64]:
+    """For each target ``j``, the first step ``t`` in ``[lo, hi]`` with ``index_of(t) >= j``.
+
+    `index_of` is a non-decreasing function of the step (a framework's cycle
+    index in its own floats), evaluated on arrays. `guess` is usually right;
+    where it is not, the answer is bisected in ``[low, high]`` (which must
+    hold it). ``hi`` when no step reaches ``j``. All targets at once: restarts
+    cost a few array operations per cycle, no Python per cycle.
+    """
+    t = np.clip(guess, lo, hi)
+    wrong = np.flatnonzero(((t > lo) & (index_of(t - 1) >= targets))
+                           | ((t < hi) & (index_of(t) < targets)))
+    j, a, b = targets[wrong], np.clip(low[wrong], lo, hi), np.clip(high[wrong], lo, hi)
+    while np.any(a < b):
+        mid = (a + b) // 2
+        reached = index_of(mid) >= j
+        b = np.where(reached, mid, b)
+        a = np.where(reached, a, np.minimum(mid + 1, b))
+    t[wrong] = a
+    return t
+
+
 def blend_phase(
     kind: str, steps: Any, start: Any, end: Any, *shape: Any,
     endpoint: bool = True, reverse: bool = False,

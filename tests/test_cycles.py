@@ -302,3 +302,42 @@ def test_keras_equal_restarts_where_float32_rounding_moves_them():
     assert np.array_equal(restart(at), index)
     assert np.all(restart(at[1:] - 1) < index[1:])
     assert restart(np.array([n - 1]))[0] == index[-1]
+
+
+def old_hf_hard_restarts(base, w, t, cycles, n) -> Plan:
+    """HF's hard restarts as built before `Cycles`: one piece per cycle."""
+    import bisect
+    import math
+
+    from schedarray.compat import hf as H
+
+    d = max(1, t - w)
+    b = Builder()
+    H._warmup(b, n, w, base)
+    stop = min(n, w + d)
+    length = d / cycles if cycles else math.inf
+    while b.length < stop:
+        s = b.length
+        k = H._cycle_of(s, w, d, cycles)
+        nxt = bisect.bisect_left(range(s + 1, stop), True,
+                                 key=lambda i, k=k: H._cycle_of(i, w, d, cycles) > k) + s + 1
+        b.add("cosine", nxt - s, (base, 0.0, length, 1.0),
+              x0=float(s - w) - (k * length if k else 0.0))
+    b.constant(n - b.length, 0.0)
+    return b.plan()
+
+
+@pytest.mark.parametrize(("w", "t", "cycles", "n"), [
+    (0, 100, 10, 100), (5, 1005, 10, 1200), (3, 1000, 7, 900), (0, 50, 0, 60), (2, 12, 0.5, 20),
+    (10, 4000, 333.3, 4000), (0, 30, 100, 40), (1, 2, 3, 5), (0, 10**4, 1e3 + 0.5, 10**4),
+])
+def test_hf_hard_restarts_bit_identical_to_per_cycle_pieces(w, t, cycles, n):
+    from schedarray.compat import hf as H
+
+    new = captured(H.get_cosine_with_hard_restarts_schedule_with_warmup, 0.1, w, t, cycles,
+                   num_steps=n)
+    old = old_hf_hard_restarts(0.1, w, t, cycles, n)
+    assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
+    for backend in ("numpy", "numba"):
+        for dtype in (np.float64, np.float32):
+            assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))

@@ -52,7 +52,7 @@ from numpy.typing import DTypeLike
 
 from .. import _check as check
 from .._formulas import FORMULAS
-from .._plan import Builder, Phase, render, runs_of
+from .._plan import Builder, Phase, first_steps, render, runs_of
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -465,17 +465,9 @@ def _equal_restarts(n: int, first: float) -> tuple[Any, Any]:
 
     last = int(restart(np.array([n - 1]))[0])
     j = np.arange(1, last + 1, dtype=np.int64)
-    t = np.clip(np.ceil(j * first).astype(np.int64), 1, n)  # right unless rounding moves it
-    wrong = np.flatnonzero(((t > 1) & (restart(t - 1) >= j)) | ((t < n) & (restart(t) < j)))
-    jw = j[wrong]
-    lo = np.clip(np.floor(jw * (first * (1 - 2.0**-22))).astype(np.int64) - 1, 1, n)
-    hi = np.clip(np.ceil(jw * (first * (1 + 2.0**-22))).astype(np.int64) + 1, 1, n)
-    while np.any(lo < hi):
-        mid = (lo + hi) // 2
-        reached = restart(mid) >= jw
-        hi = np.where(reached, mid, hi)
-        lo = np.where(reached, lo, np.minimum(mid + 1, hi))
-    t[wrong] = lo
+    t = first_steps(restart, j, np.ceil(j * first).astype(np.int64),
+                    np.floor(j * (first * (1 - 2.0**-22))).astype(np.int64) - 1,
+                    np.ceil(j * (first * (1 + 2.0**-22))).astype(np.int64) + 1, 1, n)
     at = np.concatenate(([0], t))
     keep = np.flatnonzero(np.diff(np.append(at, n)) > 0)
     return at[keep], np.concatenate(([0], j))[keep]
