@@ -341,3 +341,82 @@ def test_hf_hard_restarts_bit_identical_to_per_cycle_pieces(w, t, cycles, n):
     for backend in ("numpy", "numba"):
         for dtype in (np.float64, np.float32):
             assert_same_bits(render_plan(new, backend, dtype), render_plan(old, backend, dtype))
+
+
+# ----------------------------------------------------------------- windows, backends, size
+
+
+WINDOWED = [
+    (sa.cosine_restarts, 9001, {"peak": 1e-3, "cycle_steps": 10, "cycle_warmup_steps": 3,
+                                "warmup_steps": 7, "end": 1e-5}),
+    (sa.cosine_restarts, 9001, {"peak": 1.0, "cycle_steps": 11, "peak_decay": 0.9}),
+    (sa.cosine_restarts, 9001, {"peak": 1.0, "cycle_steps": 3000, "cycle_warmup_steps": 500}),
+    (sa.cosine_restarts, 9001, {"peak": 1.0, "cycle_steps": 1}),
+]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("fn", "n", "kwargs"), WINDOWED)
+def test_windows_equal_slices_of_the_whole(fn, n, kwargs, dtype, backend):
+    whole = fn(n, dtype=dtype, backend=backend, **kwargs)
+    for a, b in [(0, n), (1, n - 1), (5, 17), (10, 20), (511, 513), (4096, 8193), (n - 1, n),
+                 (n // 3, 2 * n // 3), (7, 7)]:
+        got = sa.window(fn, a, b, n, dtype=dtype, backend=backend, **kwargs)
+        assert_same_bits(got, whole[a:b])
+
+
+@pytest.mark.parametrize(("fn", "n", "kwargs"), WINDOWED)
+def test_thread_splits_equal_the_whole(fn, n, kwargs):
+    from schedarray import _kernels
+
+    plan = captured(fn, n, **kwargs)
+    whole = np.empty(n)
+    _kernels.fill(plan, whole, 0, n, threads=1)
+    for threads in (2, 3, 4):
+        got = np.empty(n)
+        _kernels.fill(plan, got, 0, n, threads=threads)
+        assert_same_bits(got, whole)
+
+
+@pytest.mark.parametrize(("fn", "n", "kwargs"), WINDOWED)
+def test_backends_agree_within_4_eps(fn, n, kwargs):
+    got = fn(n, backend="numba", **kwargs)
+    want = fn(n, backend="numpy", **kwargs)
+    assert np.max(np.abs(got - want)) <= 4 * np.finfo(float).eps * np.max(np.abs(want))
+    assert got[0] == want[0]
+    assert got[-1] == want[-1]
+
+
+def test_a_million_cycles_hold_no_python_object_per_cycle():
+    plan = captured(sa.cosine_restarts, 10**7 + 3, peak=1.0, cycle_steps=10,
+                    cycle_warmup_steps=2, warmup_steps=5)
+    assert len(plan.pieces) == 2  # the warmup, then one Cycles element
+    cycles = plan.pieces[1]
+    assert isinstance(cycles, Cycles)
+    assert cycles.cycles == 10**6
+    assert cycles.starts.shape == (2,)  # a run of 999_999 equal cycles, then one cut short
+    assert plan.pins == ((0, 0.0),)
+    arrays = [cycles.starts, cycles.counts, cycles.sizes]
+    for ph in cycles.phases:
+        arrays += [v for v in (ph.begin, ph.stop, ph.x0, ph.direction, *ph.params,
+                               *(x for pin in ph.pins for x in pin)) if np.ndim(v)]
+    assert sum(a.nbytes for a in arrays) < 1000
+
+
+def test_distinct_cycles_are_arrays_not_objects():
+    plan = captured(sa.cosine_restarts, 10**6, peak=1.0, cycle_steps=10, peak_decay=0.99999)
+    assert len(plan.pieces) == 1
+    cycles = plan.pieces[0]
+    assert cycles.starts.shape == (10**5,)
+    assert isinstance(cycles.phases[0].params[0], np.ndarray)  # the peaks, one per cycle
+
+
+def test_window_of_a_huge_number_of_cycles_costs_the_window():
+    # 3e6 one-step cycles, then 7e11 steps in 7-step cycles: O(1) plans, O(window) rendering.
+    got = sa.window(sa.cosine_restarts, 0, 10, 3_000_000, peak=1.0, cycle_steps=1)
+    assert np.array_equal(got, np.ones(10))
+    n = 7 * 10**11
+    got = sa.window(sa.cosine_restarts, n - 14, n, n, peak=1.0, cycle_steps=7,
+                    backend="numpy")
+    assert_same_bits(got, np.tile(sa.cosine(7, start=1.0), 2))
