@@ -80,12 +80,13 @@ PerRun = Union[float, NDArray[Any]]
 class Phase:
     """One phase of every cycle (a warmup, a decay, ...), as `Builder.cycles` takes it.
 
-    In cycle run ``r`` the phase lasts ``steps[r]`` steps and is the piece
-    ``Piece(kind, ., steps[r], params[.][r], x0[r], direction[r])`` with pins
-    ``(j[r], value[r])`` in its local indices (ignored outside
-    ``[0, steps[r])``). Each of those may be one number for every run or an
-    array with one entry per run. Parameters that select a branch of the
-    formula (an exponent, a mode) must be the same in every run.
+    In every cycle of run ``r`` the phase lasts ``steps[r]`` steps and is the
+    piece ``Piece(kind, offset, steps[r], (p[r] for p in params), x0[r],
+    direction[r])`` with pins ``(j[r], value[r])`` in its local indices
+    (ignored outside ``[0, steps[r])``). Each of those is one number for
+    every run or an array with one entry per run. Where a parameter that
+    selects a branch of the formula (`BRANCH_PARAMS`) changes, `Builder.cycles`
+    starts a new `Cycles` element.
     """
 
     kind: str
@@ -133,13 +134,6 @@ def _per_run(value: Any, runs: int, dtype: type) -> PerRun:
 def _at(value: PerRun, r: Any) -> Any:
     """Entry `r` (an index or an index array) of a per-run value."""
     return value if not isinstance(value, np.ndarray) else value[r]
-
-
-def _bcast(value: PerRun, runs: int, dtype: type) -> NDArray[Any]:
-    """A per-run value as an array of `runs` entries (stride 0 when uniform)."""
-    if isinstance(value, np.ndarray):
-        return value
-    return np.broadcast_to(np.asarray(value, dtype=dtype), (runs,))
 
 
 @dataclass(frozen=True, eq=False)
