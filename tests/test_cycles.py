@@ -420,3 +420,33 @@ def test_window_of_a_huge_number_of_cycles_costs_the_window():
     got = sa.window(sa.cosine_restarts, n - 14, n, n, peak=1.0, cycle_steps=7,
                     backend="numpy")
     assert_same_bits(got, np.tile(sa.cosine(7, start=1.0), 2))
+
+
+def old_keras_polynomial_cycles(n, init, period, end, power) -> Plan:
+    import math
+
+    from schedarray.compat import keras as K
+
+    def multiplier(t):
+        return 1 if t == 0 else math.ceil(K._keras_round(np.float64(t) / period))
+
+    builder, at = Builder(), 0
+    while at < n:
+        k = multiplier(at)
+        stop = K._first(lambda t, k=k: multiplier(t) > k, math.floor(k * period) + 1, at, n)
+        builder.add("polynomial", stop - at, (init, end, period * k, power), x0=float(at))
+        at = stop
+    return builder.plan()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 50, 3001])
+@pytest.mark.parametrize(("period", "power"), [(2.0, 1.0), (10.0, 0.5), (2.5, 2.0), (1.0, 1.0),
+                                               (0.6, 1.0), (100.0, 3.0)])
+def test_keras_polynomial_cycles_bit_identical_to_per_cycle_pieces(n, period, power):
+    from schedarray.compat import keras as K
+
+    new = captured(K.polynomial_decay, n, 1.0, period, 0.01, power, cycle=True)
+    old = old_keras_polynomial_cycles(n, 1.0, period, 0.01, power)
+    assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
+    for backend in ("numpy", "numba"):
+        assert_same_bits(render_plan(new, backend), render_plan(old, backend))

@@ -222,21 +222,31 @@ def polynomial_decay(
 
     # Step t > 0 uses D' = D * ceil(t / D) (step 0 uses D): cycle k holds the steps
     # with that multiplier k, a polynomial over the span k * D in the step itself.
-    def multiplier(t: int) -> int:
-        return 1 if t == 0 else math.ceil(_keras_round(np.float64(t) / period))
+    def multiplier(t: Any) -> Any:  # on arrays of steps
+        k = np.ceil((t.astype(np.float64) / period).astype(np.float32).astype(np.float64))
+        return np.where(t == 0, 1.0, k)
 
-    at = 0
-    while at < n:
-        k = multiplier(at)
-        stop = _first(lambda t, k=k: multiplier(t) > k, math.floor(k * period) + 1, at, n)
-        if stop - 1 > k * period:
-            raise ValueError(
-                f"Keras's float32 ceil puts step {stop - 1} past the end of its cycle "
-                f"(decay_steps * {k}), where its value is NaN or below end_learning_rate; "
-                f"got decay_steps={period!r}, num_steps={n}"
-            )
-        builder.add("polynomial", stop - at, (init, end, period * k, power), x0=float(at))
-        at = stop
+    # Cycle k starts at the first step whose multiplier reaches k, near (k - 1) D + 1.
+    j = np.arange(2, int(multiplier(np.array([n - 1]))[0]) + 1, dtype=np.int64)
+    before = (j - 1).astype(np.float64) * period
+    at = first_steps(multiplier, j, np.floor(before).astype(np.int64) + 1,
+                     np.floor(before * (1 - 2.0**-22)).astype(np.int64) - 1,
+                     np.ceil(before * (1 + 2.0**-22)).astype(np.int64) + 2, 1, n)
+    at = np.concatenate(([0], at))
+    at = at[np.diff(np.append(at, n)) > 0]  # multipliers the rounding skips hold no step
+    k = multiplier(at).astype(np.int64)
+    stop = np.append(at[1:], n)
+    late = np.flatnonzero(stop - 1 > k * period)
+    if late.shape[0]:
+        raise ValueError(
+            f"Keras's float32 ceil puts step {stop[late[0]] - 1} past the end of its cycle "
+            f"(decay_steps * {k[late[0]]}), where its value is NaN or below "
+            f"end_learning_rate; got decay_steps={period!r}, num_steps={n}"
+        )
+    sizes = stop - at
+    builder.cycles(sizes, 1, [
+        Phase("polynomial", sizes, (init, end, period * k, power), x0=at.astype(np.float64))
+    ])
     return render(builder.plan(), dtype, out, backend)
 
 
