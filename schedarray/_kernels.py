@@ -39,6 +39,7 @@ writable, and compiled per process otherwise.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import threading
@@ -348,51 +349,17 @@ KERNELS: dict[str, Any] = {
 # Periodic plan elements (`_plan.Cycles`): one loop over the cycles in the window
 # --------------------------------------------------------------------------------------
 
-#: Kind codes for `_cycles_phase` (the order of `KERNELS`).
-KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KERNELS)}
-
-
-@_jit
-def _call_kind(code, out, j0, x0, d, p):  # pragma: no cover - compiled
-    # The kernel of kind `code` on `out`, its parameters taken from `p` in order.
-    if code == 0:
-        constant(out, j0, x0, d, p[0])
-    elif code == 1:
-        linear(out, j0, x0, d, p[0], p[1], p[2])
-    elif code == 2:
-        cosine(out, j0, x0, d, p[0], p[1], p[2], p[3])
-    elif code == 3:
-        polynomial(out, j0, x0, d, p[0], p[1], p[2], p[3])
-    elif code == 4:
-        one_minus_sqrt(out, j0, x0, d, p[0], p[1], p[2])
-    elif code == 5:
-        tanh(out, j0, x0, d, p[0], p[1], p[2], p[3], p[4])
-    elif code == 6:
-        rex(out, j0, x0, d, p[0], p[1], p[2])
-    elif code == 7:
-        exponential(out, j0, x0, d, p[0], p[1], p[2], p[3])
-    elif code == 8:
-        geometric(out, j0, x0, d, p[0], p[1], p[2])
-    elif code == 9:
-        inverse_sqrt(out, j0, x0, d, p[0], p[1])
-    elif code == 10:
-        cyclic(out, j0, x0, d, p[0], p[1], p[2], p[3], p[4], p[5])
-    elif code == 11:
-        inverse_time(out, j0, x0, d, p[0], p[1], p[2], p[3])
-    elif code == 12:
-        cosine_k(out, j0, x0, d, p[0], p[1], p[2], p[3])
-    else:
-        polynomial_k(out, j0, x0, d, p[0], p[1], p[2], p[3], p[4])
-
-
-@_jit
-def _cycles_phase(code, out, a, b, starts, counts, sizes,
-                  irows, iuni, ints, frows, funi, floats, nparams, npins):  # pragma: no cover
-    # Phase `code` of every cycle that meets [a, b), written into out[0 : b - a].
-    # Per-run values: field f is ints[irows[f], r] when irows[f] >= 0, else
-    # iuni[f] (int fields: begin, stop, pin indices; float fields: x0,
-    # direction, parameters, pin values). The first cycle of a run met whole
-    # is computed; the run's further whole cycles copy it (they are equal).
+#: The loop of `fill_cycles`, one compiled function per kind (compiled, and
+#: cached, only for the kinds a plan uses: a single function dispatching on
+#: the kind would compile every kernel at its first call, ~6 s). Phase `kind`
+#: of every cycle that meets [a, b) is written into out[0 : b - a]. Per-run
+#: values: field f is ints[irows[f], r] when irows[f] >= 0, else iuni[f]
+#: (int fields: begin, stop, pin indices; float fields: x0, direction,
+#: parameters, pin values). The first cycle of a run met whole is computed;
+#: the run's further whole cycles copy it (they are equal).
+_CYCLES_SOURCE = """
+def _cycles_{kind}(out, a, b, starts, counts, sizes,
+                   irows, iuni, ints, frows, funi, floats, nparams, npins):
     runs = starts.shape[0]
     p = np.empty(6)
     r = max(np.searchsorted(starts, a, side="right") - 1, 0)
@@ -421,7 +388,7 @@ def _cycles_phase(code, out, a, b, starts, counts, sizes,
                         for m in range(n):
                             out[lo - a + m] = out[template - a + m]
                     else:
-                        _call_kind(code, out[u - a : v - a], u - lo, fv[0], fv[1], p)
+                        {kind}(out[u - a : v - a], u - lo, fv[0], fv[1], {params})
                         for q in range(npins):
                             j = iv[2 + q]
                             if 0 <= j < n and u <= lo + j < v:
@@ -430,10 +397,29 @@ def _cycles_phase(code, out, a, b, starts, counts, sizes,
                             template = lo
                 c += 1
         r += 1
+"""
+_cycle_loops: dict[str, Any] = {}
+_cycle_loops_lock = threading.Lock()
+
+
+def _cycles_loop(kind: str) -> Any:
+    """The compiled loop of `kind` (made from `_CYCLES_SOURCE` at its first use).
+
+    Compiled as if written in this file (its cache lives beside the other
+    kernels'), with the kernel's parameters passed by position.
+    """
+    with _cycle_loops_lock:  # fill's threads may ask at once
+        if kind not in _cycle_loops:
+            arity = len(inspect.signature(FORMULAS[kind]).parameters) - 1
+            params = ", ".join(f"p[{i}]" for i in range(arity))
+            source = _CYCLES_SOURCE.format(kind=kind, params=params)
+            exec(compile(source, __file__, "exec"), globals())  # our template, a kernel name
+            _cycle_loops[kind] = _jit(globals()[f"_cycles_{kind}"])
+        return _cycle_loops[kind]
 
 
 def _tables(values: list[Any], runs: int, dtype: type) -> tuple[NDArray[Any], ...]:
-    """Per-run fields as ``(rows, uniform, table)`` for `_cycles_phase`."""
+    """Per-run fields as ``(rows, uniform, table)`` for the loops of `fill_cycles`."""
     rows = np.full(len(values), -1, dtype=np.int64)
     uniform = np.zeros(len(values), dtype=dtype)
     varying = []
@@ -448,7 +434,7 @@ def _tables(values: list[Any], runs: int, dtype: type) -> tuple[NDArray[Any], ..
 
 
 def _phase_tables(cycles: Any, p: int) -> tuple[Any, ...]:
-    """The arguments of `_cycles_phase` for phase `p` of `cycles` (built once, kept)."""
+    """The arguments of the loop of phase `p` of `cycles` (built once, kept)."""
     cache = cycles.__dict__.setdefault("_numba_tables", {})
     if p not in cache:
         ph = cycles.phases[p]
@@ -476,8 +462,8 @@ def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: b
         if route and numpy_is_faster(ph.kind, first):
             cycles.fill_numpy(out, a, b, phases=(p,))
             continue
-        _cycles_phase(KIND_CODES[ph.kind], out, a, b, cycles.starts, cycles.counts,
-                      cycles.sizes, *_phase_tables(cycles, p))
+        _cycles_loop(ph.kind)(out, a, b, cycles.starts, cycles.counts, cycles.sizes,
+                              *_phase_tables(cycles, p))
 
 
 def _numpy_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> None:

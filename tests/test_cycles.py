@@ -450,3 +450,36 @@ def test_keras_polynomial_cycles_bit_identical_to_per_cycle_pieces(n, period, po
     assert list(new.phases()) == [(p.offset, p.kind) for p in old.pieces]
     for backend in ("numpy", "numba"):
         assert_same_bits(render_plan(new, backend), render_plan(old, backend))
+
+
+def _kind_cases():
+    from tests.test_kernels import KIND_PLANS
+
+    for kind, plans in KIND_PLANS.items():
+        for i, plan in enumerate(plans):
+            yield pytest.param(plan, id=f"{kind}{i}")
+
+
+@pytest.mark.parametrize("plan", list(_kind_cases()))
+def test_every_kind_cycles_like_its_pieces(plan):
+    # Every kind through the Cycles element (and its compiled per-kind loop): three
+    # equal cycles, then one a step shorter, equal to the four pieces bit for bit.
+    from schedarray import _kernels
+
+    piece = plan.pieces[0]
+    size = min(piece.length, 700)
+    pins = tuple((i, v) for i, v in plan.pins if i < size)
+    new = Builder().cycles([size, size - 1], [3, 1], [
+        _plan.Phase(piece.kind, np.array([size, size - 1]), piece.params, piece.x0,
+                    piece.direction, pins)]).plan()
+    old = Builder()
+    for n in (size, size, size, size - 1):
+        old.add(piece.kind, n, piece.params, x0=piece.x0, direction=piece.direction, pins=pins)
+    old = old.plan()
+    assert_same_bits(render_plan(new, "numpy"), render_plan(old, "numpy"))
+    for route in (False, True):
+        for dtype in (np.float64, np.float32):
+            got, want = (np.empty(p.length, dtype=dtype) for p in (new, old))
+            _kernels.fill(new, got, 0, new.length, route=route)
+            _kernels.fill(old, want, 0, old.length, route=route)
+            assert_same_bits(got, want)
