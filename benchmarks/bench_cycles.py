@@ -13,6 +13,11 @@ loaded); plan time is the cost of building the plan alone (a window of no
 steps); peak memory is measured in a fresh process per call, as the growth
 of the resident set's high-water mark (Linux ``VmHWM``) over the resident
 set just before the call, as a multiple of the output's size.
+
+The ``peak_decay`` row has ten million *distinct* cycles (each its own
+peak): its plan holds per-cycle arrays, built in O(cycles), and each cycle
+is computed by its own kernel call (equal cycles are computed once and
+copied).
 """
 
 from __future__ import annotations
@@ -51,6 +56,9 @@ def cases(n: int) -> list[tuple[str, Call, Call]]:
         (f"cosine_restarts({n:.0e}), 10-step cycles vs 1 cycle",
          (sa.cosine_restarts, (n,), {"peak": 1e-3, "cycle_steps": 10, "cycle_warmup_steps": 2}),
          (sa.cosine_restarts, (n,), {"peak": 1e-3, "cycle_steps": n, "cycle_warmup_steps": 2})),
+        (f"cosine_restarts({n:.0e}, cycle_steps=10, peak_decay) vs warmup_cosine",
+         (sa.cosine_restarts, (n,), {"peak": 1e-3, "cycle_steps": 10, "peak_decay": 0.9999999}),
+         (sa.warmup_cosine, (n,), {"peak": 1e-3, "warmup_steps": 1000})),
         (f"cosine_restarts({n:.0e}, cycle_steps=1000) vs warmup_cosine",
          (sa.cosine_restarts, (n,), {"peak": 1e-3, "cycle_steps": 1000}),
          (sa.warmup_cosine, (n,), {"peak": 1e-3, "warmup_steps": 1000})),

@@ -399,7 +399,7 @@ def _restart_cycles(
         sizes = np.full(count, length, dtype=np.int64)
         if count:
             sizes[-1] = last
-        tops = np.fromiter((peak * decay**k for k in range(count)), np.float64, count)
+        tops = peak * np.fromiter(map(decay.__pow__, range(count)), np.float64, count)
         return sizes, 1, tops
     ends, k = [], 0
     while (not ends or ends[-1] < n) and (limit is None or k < limit):
