@@ -439,7 +439,9 @@ class Builder:
         Run ``r`` holds ``counts[r]`` identical cycles of ``sizes[r]`` steps;
         each cycle is `phases` one after another, whose ``steps`` add up to
         the cycle's size in every run. Per-run values are arrays of one entry
-        per run, or single numbers.
+        per run, or single numbers. Where a `BRANCH_PARAMS` parameter changes
+        from one run to the next, a new element starts (the formulas branch on
+        them once per call).
         """
         sizes = np.atleast_1d(np.asarray(sizes, dtype=np.int64))
         counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), sizes.shape)
