@@ -47,11 +47,23 @@ Floats = NDArray[np.float64]
 CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 
+def _range(start: float, end: float) -> tuple[float, float]:
+    """``(min(start, end), max(start, end))``, elementwise for per-cycle arrays.
+
+    Parameters may be arrays of one value per element (a periodic plan
+    element gathers its per-cycle parameters, see ``_plan.Cycles``); the
+    arrays pick exactly what Python's ``min`` and ``max`` pick.
+    """
+    if np.ndim(start) == 0 and np.ndim(end) == 0:
+        return min(start, end), max(start, end)
+    return np.where(end < start, end, start), np.where(end > start, end, start)
+
+
 def _blend(c: Floats, start: float, end: float) -> Floats:
     """``end + (start - end) * c``, kept inside the segment's range."""
     c *= start - end
     c += end
-    return np.clip(c, min(start, end), max(start, end), out=c)
+    return np.clip(c, *_range(start, end), out=c)
 
 
 def _power_of(base: float, x: Floats) -> Floats:
@@ -75,7 +87,7 @@ def _progress(x: Floats, span: float) -> Floats:
 
 
 def constant(x: Floats, value: float) -> Floats:
-    x.fill(value)
+    x[...] = value
     return x
 
 
@@ -83,7 +95,7 @@ def linear(x: Floats, start: float, end: float, span: float) -> Floats:
     # numpy.linspace's own arithmetic: start + x * ((end - start) / span).
     x *= (end - start) / span
     x += start
-    return np.clip(x, min(start, end), max(start, end), out=x)
+    return np.clip(x, *_range(start, end), out=x)
 
 
 def cosine(x: Floats, start: float, end: float, span: float, exponent: float) -> Floats:
@@ -148,7 +160,7 @@ def geometric(x: Floats, start: float, end: float, span: float) -> Floats:
     p = _progress(x, span)
     _power_of(end / start, p)
     p *= start
-    return np.clip(p, min(start, end), max(start, end), out=p)
+    return np.clip(p, *_range(start, end), out=p)
 
 
 def inverse_sqrt(x: Floats, start: float, timescale: float) -> Floats:

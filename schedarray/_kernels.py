@@ -39,6 +39,7 @@ writable, and compiled per process otherwise.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import threading
@@ -344,6 +345,127 @@ KERNELS: dict[str, Any] = {
 }
 
 
+# --------------------------------------------------------------------------------------
+# Periodic plan elements (`_plan.Cycles`): one loop over the cycles in the window
+# --------------------------------------------------------------------------------------
+
+#: The loop of `fill_cycles`, one compiled function per kind (compiled, and
+#: cached, only for the kinds a plan uses: a single function dispatching on
+#: the kind would compile every kernel at its first call, ~6 s). Phase `kind`
+#: of every cycle that meets [a, b) is written into out[0 : b - a]. Per-run
+#: values: field f is ints[irows[f], r] when irows[f] >= 0, else iuni[f]
+#: (int fields: begin, stop, pin indices; float fields: x0, direction,
+#: parameters, pin values). The first cycle of a run met whole is computed;
+#: the run's further whole cycles copy it (they are equal).
+_CYCLES_SOURCE = """
+def _cycles_{kind}(out, a, b, starts, counts, sizes,
+                   irows, iuni, ints, frows, funi, floats, nparams, npins):
+    runs = starts.shape[0]
+    p = np.empty(6)
+    r = max(np.searchsorted(starts, a, side="right") - 1, 0)
+    while r < runs and starts[r] < b:
+        s, size, count = starts[r], sizes[r], counts[r]
+        iv = np.empty(irows.shape[0], dtype=np.int64)
+        for f in range(irows.shape[0]):
+            iv[f] = ints[irows[f], r] if irows[f] >= 0 else iuni[f]
+        fv = np.empty(frows.shape[0])
+        for f in range(frows.shape[0]):
+            fv[f] = floats[frows[f], r] if frows[f] >= 0 else funi[f]
+        begin, stop = iv[0], iv[1]
+        n = stop - begin
+        for k in range(nparams):
+            p[k] = fv[2 + k]
+        if n > 0:
+            c = (a - s) // size if a > s else 0
+            last = min(count, (b - s + size - 1) // size)
+            template = -1
+            while c < last:
+                lo = s + c * size + begin
+                u, v = max(lo, a), min(lo + n, b)
+                if u < v:
+                    whole = u == lo and v == lo + n
+                    if whole and template >= 0:
+                        for m in range(n):
+                            out[lo - a + m] = out[template - a + m]
+                    else:
+                        {kind}(out[u - a : v - a], u - lo, fv[0], fv[1], {params})
+                        for q in range(npins):
+                            j = iv[2 + q]
+                            if 0 <= j < n and u <= lo + j < v:
+                                out[lo + j - a] = fv[2 + nparams + q]
+                        if whole:
+                            template = lo
+                c += 1
+        r += 1
+"""
+_cycle_loops: dict[str, Any] = {}
+_cycle_loops_lock = threading.Lock()
+
+
+def _cycles_loop(kind: str) -> Any:
+    """The compiled loop of `kind` (made from `_CYCLES_SOURCE` at its first use).
+
+    Compiled as if written in this file (its cache lives beside the other
+    kernels'), with the kernel's parameters passed by position.
+    """
+    with _cycle_loops_lock:  # fill's threads may ask at once
+        if kind not in _cycle_loops:
+            arity = len(inspect.signature(FORMULAS[kind]).parameters) - 1
+            params = ", ".join(f"p[{i}]" for i in range(arity))
+            source = _CYCLES_SOURCE.format(kind=kind, params=params)
+            exec(compile(source, __file__, "exec"), globals())  # our template, a kernel name
+            _cycle_loops[kind] = _jit(globals()[f"_cycles_{kind}"])
+        return _cycle_loops[kind]
+
+
+def _tables(values: list[Any], runs: int, dtype: type) -> tuple[NDArray[Any], ...]:
+    """Per-run fields as ``(rows, uniform, table)`` for the loops of `fill_cycles`."""
+    rows = np.full(len(values), -1, dtype=np.int64)
+    uniform = np.zeros(len(values), dtype=dtype)
+    varying = []
+    for f, value in enumerate(values):
+        if isinstance(value, np.ndarray):
+            rows[f] = len(varying)
+            varying.append(value)
+        else:
+            uniform[f] = value
+    table = np.array(varying, dtype=dtype).reshape(len(varying), runs)
+    return rows, uniform, table
+
+
+def _phase_tables(cycles: Any, p: int) -> tuple[Any, ...]:
+    """The arguments of the loop of phase `p` of `cycles` (built once, kept)."""
+    cache = cycles.__dict__.setdefault("_numba_tables", {})
+    if p not in cache:
+        ph = cycles.phases[p]
+        runs = cycles.starts.shape[0]
+        if len(ph.pins) > 2 or len(ph.params) > 6:
+            raise AssertionError("a cycle phase has at most 6 parameters and 2 pins")
+        ints = _tables([ph.begin, ph.stop, *(j for j, _ in ph.pins)], runs, np.int64)
+        floats = _tables([ph.x0, ph.direction, *ph.params, *(v for _, v in ph.pins)],
+                         runs, np.float64)
+        cache[p] = (*ints, *floats, len(ph.params), len(ph.pins))
+    return cache[p]
+
+
+def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: bool = True) -> None:
+    """Write indices ``[a, b)`` of a `_plan.Cycles` element into `out`, phase by phase.
+
+    Each phase is one compiled loop over the runs and cycles that meet the
+    window, calling the phase's kernel on each cycle's slice, so the values
+    are those of one piece per cycle phase (the same kernel calls). A phase
+    whose kind `numpy_is_faster` routes to NumPy takes the element's NumPy
+    path, for that phase's steps only.
+    """
+    for p, ph in enumerate(cycles.phases):
+        first = tuple(float(q if not isinstance(q, np.ndarray) else q[0]) for q in ph.params)
+        if route and numpy_is_faster(ph.kind, first):
+            cycles.fill_numpy(out, a, b, phases=(p,))
+            continue
+        _cycles_loop(ph.kind)(out, a, b, cycles.starts, cycles.counts, cycles.sizes,
+                              *_phase_tables(cycles, p))
+
+
 def _numpy_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> None:
     """The NumPy formula of a kind that has no kernel yet, chunk by chunk."""
     formula = FORMULAS[piece.kind]
@@ -379,6 +501,9 @@ def _fill_range(
     for piece in plan.pieces_in(lo, hi):
         a, b = max(piece.offset, lo), min(piece.offset + piece.length, hi)
         out = buf[a - start : b - start]
+        if piece.kind == "cycles":
+            fill_cycles(piece, out, a, b, route)
+            continue
         kernel = KERNELS.get(piece.kind)
         if kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)

@@ -7,6 +7,13 @@ values — and hands it to `render`, the single place where arrays are written.
 so the NumPy path needs no temporary the size of the output, and any window
 ``[start, stop)`` of a schedule is computed without the rest, bit-identical to
 the same slice of the whole.
+
+A periodic shape (restarts, cycles) is one plan element, `Cycles`: its
+per-cycle lengths, parameters and landmarks live in NumPy arrays indexed by
+*run* (consecutive identical cycles share one entry), so building and
+rendering cost grows with the number of steps, never with the number of
+cycles. It renders exactly the values that one `Piece` per cycle phase
+would (`Cycles.pieces` lists those pieces, for tests and small plans).
 """
 
 from __future__ import annotations
@@ -17,8 +24,8 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, Union
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -28,6 +35,8 @@ from ._formulas import FORMULAS
 
 #: Elements computed per step of the NumPy path (fits in L2 with its scratch).
 CHUNK = 1 << 14
+#: Runs of cycles up to this many steps long are computed once and copied.
+TILE_MAX = CHUNK // 8
 #: ``backend="auto"`` uses the Numba kernels for schedules of at least this
 #: many steps (the whole schedule's length, not the window's, so a window
 #: always takes the path of the whole and equals its slice bit for bit);
@@ -64,26 +73,284 @@ class Piece:
         return x
 
 
+#: A per-cycle value: one float for every cycle, or an array with one entry per run.
+PerRun = Union[float, NDArray[Any]]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of every cycle (a warmup, a decay, ...), as `Builder.cycles` takes it.
+
+    In every cycle of run ``r`` the phase lasts ``steps[r]`` steps and is the
+    piece ``Piece(kind, offset, steps[r], (p[r] for p in params), x0[r],
+    direction[r])`` with pins ``(j[r], value[r])`` in its local indices
+    (ignored outside ``[0, steps[r])``). Each of those is one number for
+    every run or an array with one entry per run. Where a parameter that
+    selects a branch of the formula (`BRANCH_PARAMS`) changes, `Builder.cycles`
+    starts a new `Cycles` element.
+    """
+
+    kind: str
+    steps: Any
+    params: tuple[Any, ...]
+    x0: Any = 0.0
+    direction: Any = 1.0
+    pins: tuple[tuple[Any, Any], ...] = ()
+
+
+#: Per kind, the parameters that select a branch of its formula or kernel, or
+#: decide whether the Numba backend hands it to NumPy (``numpy_is_faster``):
+#: they must be one number in a `Cycles` element.
+BRANCH_PARAMS: dict[str, tuple[int, ...]] = {
+    "cosine": (3,), "polynomial": (3,), "exponential": (3,), "inverse_time": (3,),
+    "cyclic": (4,), "cosine_k": (3,), "polynomial_k": (3, 4),
+}
+
+
+def _runs(phase: Phase, i: int, j: int) -> Phase:
+    """`phase` restricted to runs ``[i, j)``."""
+    def cut(value: Any) -> Any:
+        return value[i:j] if np.ndim(value) else value
+    return Phase(phase.kind, cut(phase.steps), tuple(cut(q) for q in phase.params),
+                 cut(phase.x0), cut(phase.direction),
+                 tuple((cut(a), cut(b)) for a, b in phase.pins))
+
+
+def _per_run(value: Any, runs: int, dtype: type) -> PerRun:
+    """`value` as one Python number, or as an array of one entry per run.
+
+    An array whose entries are all the same (bit for bit) becomes that number.
+    """
+    arr = np.asarray(value, dtype=np.float64 if dtype is float else np.int64)
+    if arr.ndim == 0:
+        return float(arr) if dtype is float else int(arr)
+    if arr.shape != (runs,):
+        raise AssertionError(f"per-run array of shape {arr.shape}, expected ({runs},)")
+    bits = arr.view(np.int64)
+    if np.all(bits == bits[0]):
+        return float(arr[0]) if dtype is float else int(arr[0])
+    return arr
+
+
+def _at(value: PerRun, r: Any) -> Any:
+    """Entry `r` (an index or an index array) of a per-run value."""
+    return value if not isinstance(value, np.ndarray) else value[r]
+
+
+@dataclass(frozen=True, eq=False)
+class CyclePhase:
+    """A `Phase` as `Cycles` holds it: local steps ``[begin[r], stop[r])`` of each cycle."""
+
+    kind: str
+    begin: PerRun
+    stop: PerRun
+    params: tuple[PerRun, ...]
+    x0: PerRun
+    direction: PerRun
+    pins: tuple[tuple[PerRun, PerRun], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Cycles:
+    """Repeated cycles of a few phases over ``length`` steps from ``offset``: one plan element.
+
+    Cycles come in *runs*: run ``r`` starts at ``starts[r]`` and holds
+    ``counts[r]`` identical cycles of ``sizes[r]`` steps each. Inside a
+    cycle, phase ``p`` covers local steps ``[begin[r], stop[r])`` and is the
+    piece its `Phase` describes. Nothing here is one Python object per
+    cycle, or even per run: a schedule of ten million identical cycles is a
+    handful of scalars, and one of ten million distinct cycles a few arrays.
+    """
+
+    offset: int
+    length: int
+    starts: NDArray[np.int64]
+    counts: NDArray[np.int64]
+    sizes: NDArray[np.int64]
+    phases: tuple[CyclePhase, ...]
+    kind: str = "cycles"
+
+    def __post_init__(self) -> None:
+        ends = self.starts + self.counts * self.sizes
+        if (self.starts.shape[0] == 0 or self.starts[0] != self.offset
+                or np.any(self.starts[1:] != ends[:-1])
+                or ends[-1] != self.offset + self.length
+                or np.any(self.counts <= 0) or np.any(self.sizes <= 0)):
+            raise AssertionError("malformed cycles")
+        # Runs of more than one short cycle are rendered once and copied.
+        tiled = np.flatnonzero((self.counts > 1) & (self.sizes <= TILE_MAX))
+        object.__setattr__(self, "ends", ends)
+        object.__setattr__(self, "tiled", tiled)
+
+    @property
+    def cycles(self) -> int:
+        """The number of cycles."""
+        return int(self.counts.sum())
+
+    def runs_in(self, start: int, stop: int) -> tuple[int, int]:
+        """The runs ``[r0, r1)`` that overlap ``[start, stop)``."""
+        r0 = max(int(np.searchsorted(self.starts, start, "right")) - 1, 0)
+        r1 = int(np.searchsorted(self.starts, stop, "left"))
+        return r0, max(r1, r0)
+
+    def pieces(
+        self, start: int = 0, stop: int | None = None
+    ) -> Iterator[tuple[Piece, tuple[tuple[int, float], ...]]]:
+        """The pieces (and their pins, in schedule indices) that start in ``[start, stop)``.
+
+        One Python object per cycle phase: for tests and small windows only.
+        """
+        stop = self.offset + self.length if stop is None else stop
+        r0, r1 = self.runs_in(start, stop)
+        for r in range(r0, r1):
+            s, size = int(self.starts[r]), int(self.sizes[r])
+            for c in range(int(self.counts[r])):
+                at = s + c * size
+                for ph in self.phases:
+                    b, e = int(_at(ph.begin, r)), int(_at(ph.stop, r))
+                    if e <= b or not start <= at + b < stop:
+                        continue
+                    params = tuple(float(_at(p, r)) for p in ph.params)
+                    piece = Piece(ph.kind, at + b, e - b, params, float(_at(ph.x0, r)),
+                                  float(_at(ph.direction, r)))
+                    pins = tuple((at + b + int(_at(j, r)), float(_at(v, r)))
+                                 for j, v in ph.pins if 0 <= int(_at(j, r)) < e - b)
+                    yield piece, pins
+
+    def phase_starts(self) -> Iterator[tuple[int, str]]:
+        """``(offset, kind)`` of every cycle phase, in order."""
+        for piece, _ in self.pieces():
+            yield piece.offset, piece.kind
+
+    # ------------------------------------------------------------------ NumPy path
+
+    def fill_numpy(
+        self, out: NDArray[np.floating], start: int, stop: int,
+        phases: tuple[int, ...] | None = None,
+    ) -> None:
+        """Write indices ``[start, stop)`` (inside the element) into `out`.
+
+        With `phases`, only the steps of those phases are written (the Numba
+        path hands the phases it routes to NumPy here). Runs of identical
+        short cycles are computed for one cycle and copied; everything else
+        is evaluated with the per-run parameters gathered per element.
+        """
+        for c0 in range(start, stop, CHUNK):
+            c1 = min(c0 + CHUNK, stop)
+            self._fill_chunk(out[c0 - start : c1 - start], c0, c1, phases)
+
+    def _fill_chunk(
+        self, out: NDArray[np.floating], c0: int, c1: int, phases: tuple[int, ...] | None
+    ) -> None:
+        r0, r1 = self.runs_in(c0, c1)
+        r = r0
+        tiled = self.tiled
+        while r < r1:
+            k = int(np.searchsorted(tiled, r, "left"))
+            nxt = int(tiled[k]) if k < tiled.shape[0] else r1
+            if nxt == r and phases is None:
+                a, b = max(int(self.starts[r]), c0), min(int(self.ends[r]), c1)
+                template = self._template(r)
+                local = np.arange(a - int(self.starts[r]), b - int(self.starts[r]))
+                np.remainder(local, template.shape[0], out=local)
+                out[a - c0 : b - c0] = template[local]
+                r += 1
+                continue
+            g = max(min(nxt, r1), r + 1)  # runs [r, g) are evaluated together
+            a, b = max(int(self.starts[r]), c0), min(int(self.ends[g - 1]), c1)
+            lo = np.maximum(self.starts[r:g], a)
+            hi = np.minimum(self.ends[r:g], b)
+            if g - r == 1:
+                ridx: Any = r
+                local = np.arange(a - int(self.starts[r]), b - int(self.starts[r]))
+                size = int(self.sizes[r])
+            else:
+                ridx = np.repeat(np.arange(r, g), hi - lo)
+                local = np.arange(a, b) - self.starts[ridx]
+                size = self.sizes[ridx]
+            if np.any(self.counts[r:g] > 1):
+                np.remainder(local, size, out=local)
+            self._evaluate(out[a - c0 : b - c0], local, ridx, phases)
+            r = g
+
+    def _template(self, r: int) -> NDArray[np.float64]:
+        """The values of one cycle of run `r`."""
+        size = int(self.sizes[r])
+        values = np.empty(size)
+        self._evaluate(values, np.arange(size), r, None)
+        return values
+
+    def _evaluate(
+        self, out: NDArray[np.floating], local: NDArray[np.int64], ridx: Any,
+        phases: tuple[int, ...] | None,
+    ) -> None:
+        """``out[m]`` = the value at cycle-local step ``local[m]`` of run ``ridx[m]``."""
+        scalar = np.ndim(ridx) == 0
+        for p, ph in enumerate(self.phases):
+            if phases is not None and p not in phases:
+                continue
+            begin, stop = _at(ph.begin, ridx), _at(ph.stop, ridx)
+            if len(self.phases) == 1:  # begin == 0, stop == the cycle's size
+                sel: Any = slice(None)
+                j = local
+            else:
+                mask = (local >= begin) & (local < stop)
+                sel = np.flatnonzero(mask)
+                if sel.shape[0] == 0:
+                    continue
+                j = local[sel] - (begin if np.ndim(begin) == 0 else begin[sel])
+            rsel = ridx if scalar else ridx[sel]
+            x = j.astype(np.float64)
+            x0, direction = _at(ph.x0, rsel), _at(ph.direction, rsel)
+            if np.ndim(direction) == 0:
+                if direction < 0:
+                    np.subtract(x0, x, out=x)
+                elif np.ndim(x0) or x0:
+                    x += x0
+            else:
+                x = np.where(direction < 0, x0 - x, x + x0)
+            values = FORMULAS[ph.kind](x, *(_at(q, rsel) for q in ph.params))
+            for pj, pv in ph.pins:
+                hit = j == _at(pj, rsel)
+                if np.any(hit):
+                    v = _at(pv, rsel)
+                    values[hit] = v[hit] if np.ndim(v) else v
+            out[sel] = values
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Pieces tiling ``[0, length)`` in order, and ``(index, value)`` pins."""
+    """Pieces tiling ``[0, length)`` in order, and ``(index, value)`` pins.
+
+    The last piece may reach past ``length`` (a composite laid out one step
+    longer and cut, `Builder.plan`); steps past ``length`` are never computed.
+    """
 
     length: int
-    pieces: tuple[Piece, ...]
+    pieces: tuple[Piece | Cycles, ...]
     pins: tuple[tuple[int, float], ...] = ()
     _offsets: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         at = 0
         for piece in self.pieces:
-            if piece.offset != at or piece.length <= 0 or piece.kind not in FORMULAS:
+            known = isinstance(piece, Cycles) or piece.kind in FORMULAS
+            if piece.offset != at or piece.length <= 0 or not known or at >= self.length:
                 raise AssertionError(f"malformed plan at {piece!r}")
             at += piece.length
-        if at != self.length:
+        if at < self.length:
             raise AssertionError(f"plan pieces cover {at} of {self.length} steps")
         object.__setattr__(self, "_offsets", tuple(p.offset for p in self.pieces))
 
-    def pieces_in(self, start: int, stop: int) -> Iterator[Piece]:
+    def phases(self) -> Iterator[tuple[int, str]]:
+        """``(offset, kind)`` of every piece, the phases of `Cycles` elements included."""
+        for piece in self.pieces:
+            if isinstance(piece, Cycles):
+                yield from ((i, k) for i, k in piece.phase_starts() if i < self.length)
+            else:
+                yield piece.offset, piece.kind
+
+    def pieces_in(self, start: int, stop: int) -> Iterator[Piece | Cycles]:
         """The pieces that overlap ``[start, stop)``, in order."""
         k = max(bisect.bisect_right(self._offsets, start) - 1, 0)
         while k < len(self.pieces) and self.pieces[k].offset < stop:
@@ -217,23 +484,138 @@ class Builder:
         self.constant(total - bounds[-1], values[-1])
         return self
 
+    def cycles(self, sizes: Any, counts: Any, phases: list[Phase]) -> Builder:
+        """Append runs of cycles as one `Cycles` element (nothing when there are none).
+
+        Run ``r`` holds ``counts[r]`` identical cycles of ``sizes[r]`` steps;
+        each cycle is `phases` one after another, whose ``steps`` add up to
+        the cycle's size in every run. Per-run values are arrays of one entry
+        per run, or single numbers. Where a `BRANCH_PARAMS` parameter changes
+        from one run to the next, a new element starts (the formulas branch on
+        them once per call).
+        """
+        sizes = np.atleast_1d(np.asarray(sizes, dtype=np.int64))
+        counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), sizes.shape)
+        if not np.all(counts > 0):
+            raise AssertionError("cycles with a run of no cycles")
+        runs = sizes.shape[0]
+        # Parameters that pick a branch of a formula (or NumPy over Numba) are
+        # one number per element: split where one of them changes.
+        cols = [np.broadcast_to(np.asarray(ph.params[q], dtype=np.float64), (runs,))
+                for ph in phases for q in BRANCH_PARAMS.get(ph.kind, ())]
+        if cols and runs > 1:
+            key = np.stack(cols, axis=1)
+            cuts = np.flatnonzero(np.any(key[1:] != key[:-1], axis=1)) + 1
+            if cuts.shape[0]:
+                edges = [0, *cuts.tolist(), runs]
+                for i, j in itertools.pairwise(edges):
+                    self._cycles(sizes[i:j], counts[i:j], [_runs(ph, i, j) for ph in phases])
+                return self
+        return self._cycles(sizes, counts, phases)
+
+    def _cycles(self, sizes: NDArray[np.int64], counts: NDArray[np.int64],
+                phases: list[Phase]) -> Builder:
+        runs = sizes.shape[0]
+        if runs == 0:
+            return self
+        total = counts * sizes
+        starts = self.length + np.concatenate(([0], np.cumsum(total[:-1])))
+        at: Any = np.zeros(runs, dtype=np.int64)
+        held = []
+        for ph in phases:
+            steps = np.broadcast_to(np.asarray(ph.steps, dtype=np.int64), (runs,))
+            if np.any(steps < 0):
+                raise AssertionError("a phase of negative length")
+            if not np.any(steps):
+                continue
+            stop = at + steps
+            held.append(CyclePhase(
+                ph.kind, _per_run(at, runs, int), _per_run(stop, runs, int),
+                tuple(_per_run(q, runs, float) for q in ph.params),
+                _per_run(ph.x0, runs, float), _per_run(ph.direction, runs, float),
+                tuple((_per_run(j, runs, int), _per_run(v, runs, float)) for j, v in ph.pins),
+            ))
+            at = stop
+        if np.any(at != sizes):
+            raise AssertionError("cycle phases do not add up to the cycle sizes")
+        length = int(total.sum())
+        self.pieces.append(Cycles(self.length, length, np.ascontiguousarray(starts),
+                                  np.ascontiguousarray(counts), sizes, tuple(held)))
+        self.length += length
+        return self
+
     def plan(self, length: int | None = None) -> Plan:
         """The finished plan, cut to its first `length` steps when given.
 
         Cutting is how ``endpoint=False`` works for a composite: it is laid out
-        one step longer, so its last phase ends one step after the result.
+        one step longer, so its last phase ends one step after the result. The
+        last element may then reach past the plan's length (see `Plan`).
         """
-        if length is None or length >= self.length:
-            return Plan(self.length, tuple(self.pieces), tuple(sorted(self.pins.items())))
-        pieces = []
-        for piece in self.pieces:
-            if piece.offset >= length:
-                break
-            if piece.offset + piece.length > length:
-                piece = replace(piece, length=length - piece.offset)
-            pieces.append(piece)
+        length = self.length if length is None else min(length, self.length)
+        pieces = tuple(p for p in self.pieces if p.offset < length)
         pins = tuple(sorted((i, v) for i, v in self.pins.items() if i < length))
-        return Plan(length, tuple(pieces), pins)
+        return Plan(length, pieces, pins)
+
+
+def runs_of(sizes: Any, *values: Any) -> tuple[NDArray[np.int64], NDArray[np.int64], list[Any]]:
+    """Per-cycle sizes and values as runs of equal consecutive cycles.
+
+    Returns ``(sizes, counts, values)`` with one entry per run (a value that
+    is one number for every cycle stays one number). Cycles are equal when
+    their sizes and every per-cycle value are equal bit for bit.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if sizes.shape[0] == 0:
+        return sizes, sizes, list(values)
+    same = sizes[1:] == sizes[:-1]
+    for v in values:
+        if np.ndim(v):
+            b = np.asarray(v, dtype=np.float64).view(np.int64)
+            same &= b[1:] == b[:-1]
+    heads = np.flatnonzero(np.concatenate(([True], ~same)))
+    counts = np.diff(np.append(heads, sizes.shape[0]))
+    return sizes[heads], counts, [np.asarray(v)[heads] if np.ndim(v) else v for v in values]
+
+
+def first_steps(
+    index_of: Callable[[NDArray[np.int64]], NDArray[Any]], targets: NDArray[np.int64],
+    guess: NDArray[np.int64], low: NDArray[np.int64], high: NDArray[np.int64],
+    lo: int, hi: int,
+) -> NDArray[np.int64]:
+    """For each target ``j``, the first step ``t`` in ``[lo, hi]`` with ``index_of(t) >= j``.
+
+    `index_of` is a non-decreasing function of the step (a framework's cycle
+    index in its own floats), evaluated on arrays. `guess` is usually right;
+    where it is not, the answer is bisected in ``[low, high]`` (which must
+    hold it). ``hi`` when no step reaches ``j``. All targets at once: restarts
+    cost a few array operations per cycle, no Python per cycle.
+    """
+    t = np.clip(guess, lo, hi)
+    wrong = np.flatnonzero(((t > lo) & (index_of(t - 1) >= targets))
+                           | ((t < hi) & (index_of(t) < targets)))
+    j, a, b = targets[wrong], np.clip(low[wrong], lo, hi), np.clip(high[wrong], lo, hi)
+    while np.any(a < b):
+        mid = (a + b) // 2
+        reached = index_of(mid) >= j
+        b = np.where(reached, mid, b)
+        a = np.where(reached, a, np.minimum(mid + 1, b))
+    t[wrong] = a
+    return t
+
+
+def blend_phase(
+    kind: str, steps: Any, start: Any, end: Any, *shape: Any,
+    endpoint: bool = True, reverse: bool = False,
+) -> Phase:
+    """The cycle `Phase` that `Builder.blend` would add in each cycle (per-run arrays allowed)."""
+    steps = np.asarray(steps, dtype=np.int64)
+    span = np.maximum(steps - 1, 1) if endpoint else steps
+    fspan = span.astype(np.float64)
+    params = (start, end, fspan, *shape)
+    if reverse:
+        return Phase(kind, steps, params, x0=fspan, direction=-1.0,
+                     pins=((0, end), (span, start)))
+    return Phase(kind, steps, params, pins=((0, start), (span, end)))
 
 
 def evaluate(kind: str, x: float, *params: float) -> float:
@@ -273,6 +655,9 @@ def fill_numpy(plan: Plan, buf: NDArray[np.floating], start: int, stop: int) -> 
         chunk = buf[c0 - start : c1 - start] if scratch is None else scratch[: c1 - c0]
         for piece in plan.pieces_in(c0, c1):
             a, b = max(piece.offset, c0), min(piece.offset + piece.length, c1)
+            if isinstance(piece, Cycles):
+                piece.fill_numpy(chunk[a - c0 : b - c0], a, b)
+                continue
             x = piece.coordinates(a, b)
             chunk[a - c0 : b - c0] = FORMULAS[piece.kind](x, *piece.params)
         for i, value in plan.pins_in(c0, c1):

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import _check as check
-from ._plan import Builder, evaluate, render
+from ._plan import Builder, blend_phase, evaluate, render
 from ._types import Backend, Duration, FloatArray
 
 __all__ = [
@@ -438,18 +438,13 @@ def cosine_restarts(
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
     builder = Builder()
     _warmup(builder, "linear", w, start, peak)
-    k, at = 0, w
-    while at < m and (limit is None or k < limit):
-        if mul == 1:
-            nxt = w + (k + 1) * length
-        else:
-            nxt = w + round(length * (1 - mul ** (k + 1)) / (1 - mul))
-        size = min(nxt, m) - at
-        top = peak * decay**k
-        _warmup(builder, "linear", min(cw, size), start, top)
-        builder.blend("cosine", size - min(cw, size), top, end, *_defaults("cosine"))
-        at, k = at + size, k + 1
-    builder.constant(m - at, end)
+    sizes, counts, tops = _restart_cycles(m - w, length, mul, decay, limit, peak)
+    warm = np.minimum(sizes, cw)
+    builder.cycles(sizes, counts, [
+        blend_phase("linear", warm, start, tops, endpoint=False),
+        blend_phase("cosine", sizes - warm, tops, end, *_defaults("cosine")),
+    ])
+    builder.constant(m - builder.length, end)
     return render(builder.plan(n), dtype, out, backend)
 
 
@@ -461,6 +456,42 @@ def _real_within(value: Any, name: str, n: int, steps_per_epoch: int | None) -> 
             raise ValueError(f"{name} must be <= total_steps, got {name}={result}, total_steps={n}")
         return result
     return check.within(value, name, n, steps_per_epoch)
+
+
+def _restart_cycles(
+    n: int, length: int, mul: float, decay: float, limit: int | None, peak: float
+) -> tuple[Any, Any, Any]:
+    """Runs of `cosine_restarts` cycles over the `n` steps after the warmup.
+
+    Cycle ``k`` ends ``round(L (1 - m^(k+1)) / (1 - m))`` steps after the
+    warmup (``(k + 1) L`` for ``m = 1``) and peaks at ``peak * decay**k``.
+    Returns ``(sizes, counts, tops)``, one entry per run of equal cycles
+    (`tops` one number when every cycle peaks alike). Equal cycles (``m =
+    1``, no decay) are one run and maybe a last cycle cut short, whatever
+    their number; cycles that differ are one run each.
+    """
+    if mul == 1:
+        count = -(-n // length)
+        if limit is not None:
+            count = min(count, limit)
+        last = min(n, count * length) - (count - 1) * length  # steps of the last cycle
+        if decay == 1:
+            full = count - (last < length)
+            runs = [(length, full), (last, 1)][: 1 + (last < length)][(full == 0):]
+            sizes, counts = np.array(runs, dtype=np.int64).reshape(-1, 2).T
+            return sizes, counts, peak
+        sizes = np.full(count, length, dtype=np.int64)
+        if count:
+            sizes[-1] = last
+        tops = peak * np.fromiter(map(decay.__pow__, range(count)), np.float64, count)
+        return sizes, 1, tops
+    ends, k = [], 0
+    while (not ends or ends[-1] < n) and (limit is None or k < limit):
+        ends.append(min(round(length * (1 - mul ** (k + 1)) / (1 - mul)), n))
+        k += 1
+    size = np.diff(np.array([0, *ends], dtype=np.int64))
+    keep = np.flatnonzero(size > 0)  # a cycle rounded to no steps still counts
+    return size[keep], 1, np.array([peak * decay**int(k) for k in keep], dtype=np.float64)
 
 
 def _one_cycle(

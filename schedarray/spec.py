@@ -332,7 +332,7 @@ def _spe(params: Mapping[str, Any]) -> int | None:
 
 
 def _phases(plan: Plan) -> tuple[Landmark, ...]:
-    return tuple(Landmark(p.offset, p.kind) for p in plan.pieces)
+    return tuple(Landmark(offset, kind) for offset, kind in plan.phases())
 
 
 class _Call(SpecNode):

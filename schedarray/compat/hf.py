@@ -37,7 +37,6 @@ training: they cannot be computed ahead and have no array here.
 
 from __future__ import annotations
 
-import bisect
 import math
 import warnings
 from collections.abc import Callable
@@ -47,7 +46,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .. import _check as check
-from .._plan import Builder
+from .._plan import Builder, Phase, first_steps, runs_of
 from .._types import Backend, FloatArray
 from .torch import PerGroup, _per_group, _render_groups
 
@@ -319,16 +318,36 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     def build(b: Builder, base: float) -> float:
         _warmup(b, n, w, base)
         stop = min(n, w + d)  # p >= 1 from s = W + D on
-        length = d / cycles if cycles else math.inf
-        while b.length < stop:
-            s = b.length
-            k = _cycle_of(s, w, d, cycles)
-            # The cycle index is non-decreasing in s: the next restart is its first step > k.
-            nxt = bisect.bisect_left(range(s + 1, stop), True,
-                                     key=lambda i, k=k: _cycle_of(i, w, d, cycles) > k) + s + 1
-            b.add("cosine", nxt - s, (base, 0.0, length, 1.0),
-                  x0=float(s - w) - (k * length if k else 0.0))
+        if b.length < stop:
+            starts, k = restarts(b.length, stop)
+            # HF's x0 is (s - W) - k L, and (s - W) - 0.0 in the first cycle (L may be inf)
+            x0 = (starts - w).astype(np.float64)
+            x0 -= np.multiply(k, length, out=np.zeros_like(x0), where=k != 0)
+            sizes, counts, (x0,) = runs_of(np.diff(np.append(starts, stop)), x0)
+            b.cycles(sizes, counts, [Phase("cosine", sizes, (base, 0.0, length, 1.0), x0=x0)])
         return 0.0
+
+    length = d / cycles if cycles else math.inf
+
+    def cycle_of(s: Any) -> Any:  # _cycle_of on arrays
+        return np.floor(float(cycles) * ((s - w).astype(np.float64) / float(d)))
+
+    def restarts(lo: int, stop: int) -> tuple[Any, Any]:
+        """First step and index of every cycle in ``[lo, stop)``, all at once.
+
+        The index is non-decreasing in s; cycle ``j`` starts at its first step
+        ``>= j``, near ``W + j D / c`` (float rounding moves it by a step or
+        so); indices with no step of their own are left out.
+        """
+        first, last = _cycle_of(lo, w, d, cycles), _cycle_of(stop - 1, w, d, cycles)
+        j = np.arange(first + 1, last + 1, dtype=np.int64)
+        if not j.shape[0]:
+            return np.array([lo], dtype=np.int64), np.array([float(first)])
+        guess = w + np.ceil(j * (d / cycles)).astype(np.int64)
+        slack = 2 + (np.abs(guess - w) >> 40)  # float rounding of c (s - W) / D, in steps
+        t = first_steps(cycle_of, j, guess, guess - slack, guess + slack, lo + 1, stop)
+        starts = np.unique(np.concatenate(([lo], t)))
+        return starts, cycle_of(starts)
 
     return _render(base_lr, build, n, dtype, out, backend)
 

@@ -52,7 +52,7 @@ from numpy.typing import DTypeLike
 
 from .. import _check as check
 from .._formulas import FORMULAS
-from .._plan import Builder, render
+from .._plan import Builder, Phase, first_steps, render, runs_of
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -222,21 +222,31 @@ def polynomial_decay(
 
     # Step t > 0 uses D' = D * ceil(t / D) (step 0 uses D): cycle k holds the steps
     # with that multiplier k, a polynomial over the span k * D in the step itself.
-    def multiplier(t: int) -> int:
-        return 1 if t == 0 else math.ceil(_keras_round(np.float64(t) / period))
+    def multiplier(t: Any) -> Any:  # on arrays of steps
+        k = np.ceil((t.astype(np.float64) / period).astype(np.float32).astype(np.float64))
+        return np.where(t == 0, 1.0, k)
 
-    at = 0
-    while at < n:
-        k = multiplier(at)
-        stop = _first(lambda t, k=k: multiplier(t) > k, math.floor(k * period) + 1, at, n)
-        if stop - 1 > k * period:
-            raise ValueError(
-                f"Keras's float32 ceil puts step {stop - 1} past the end of its cycle "
-                f"(decay_steps * {k}), where its value is NaN or below end_learning_rate; "
-                f"got decay_steps={period!r}, num_steps={n}"
-            )
-        builder.add("polynomial", stop - at, (init, end, period * k, power), x0=float(at))
-        at = stop
+    # Cycle k starts at the first step whose multiplier reaches k, near (k - 1) D + 1.
+    j = np.arange(2, int(multiplier(np.array([n - 1]))[0]) + 1, dtype=np.int64)
+    before = (j - 1).astype(np.float64) * period
+    at = first_steps(multiplier, j, np.floor(before).astype(np.int64) + 1,
+                     np.floor(before * (1 - 2.0**-22)).astype(np.int64) - 1,
+                     np.ceil(before * (1 + 2.0**-22)).astype(np.int64) + 2, 1, n)
+    at = np.concatenate(([0], at))
+    at = at[np.diff(np.append(at, n)) > 0]  # multipliers the rounding skips hold no step
+    k = multiplier(at).astype(np.int64)
+    stop = np.append(at[1:], n)
+    late = np.flatnonzero(stop - 1 > k * period)
+    if late.shape[0]:
+        raise ValueError(
+            f"Keras's float32 ceil puts step {stop[late[0]] - 1} past the end of its cycle "
+            f"(decay_steps * {k[late[0]]}), where its value is NaN or below "
+            f"end_learning_rate; got decay_steps={period!r}, num_steps={n}"
+        )
+    sizes = stop - at
+    builder.cycles(sizes, 1, [
+        Phase("polynomial", sizes, (init, end, period * k, power), x0=at.astype(np.float64))
+    ])
     return render(builder.plan(), dtype, out, backend)
 
 
@@ -426,12 +436,48 @@ def cosine_decay_restarts(
     def start(i: float) -> float:  # S_i
         return i * first if mul == 1.0 else first * (1.0 - mul**i) / (1.0 - mul)
 
-    builder, at = Builder(), 0
-    while at < n:
-        i = restart(at)
-        stop = _first(lambda t, i=i: restart(t) > i, math.ceil(start(i + 1)), at, n)
-        amp = float(np.power(np.float64(m_mul), i))
-        params = (init * ((1.0 - alpha) * amp + alpha), init * alpha, first * mul**i, 1.0)
-        builder.add("cosine", stop - at, params, x0=at - start(i))
-        at = stop
+    if mul == 1.0:
+        at, index = _equal_restarts(n, first)
+    else:  # few cycles: they grow (or end) geometrically
+        starts, index, at = [], [], 0
+        while at < n:
+            i = restart(at)
+            starts.append(at)
+            index.append(i)
+            at = _first(lambda t, i=i: restart(t) > i, math.ceil(start(i + 1)), at, n)
+        at, index = np.array(starts, dtype=np.int64), np.array(index, dtype=np.int64)
+    sizes = np.diff(np.append(at, n))
+    if m_mul == 1.0:
+        amp: Any = 1.0
+    else:
+        amp = np.array([float(np.power(np.float64(m_mul), i)) for i in index.tolist()])
+    top = init * ((1.0 - alpha) * amp + alpha)
+    span = first if mul == 1.0 else np.array([first * mul**i for i in index.tolist()])
+    x0 = at.astype(np.float64) - (index * first if mul == 1.0 else
+                                  np.array([start(i) for i in index.tolist()]))
+    sizes, counts, (top, span, x0) = runs_of(sizes, top, span, x0)
+    builder = Builder().cycles(sizes, counts, [
+        Phase("cosine", sizes, (top, init * alpha, span, 1.0), x0=x0)
+    ])
     return render(builder.plan(), dtype, out, backend)
+
+
+def _equal_restarts(n: int, first: float) -> tuple[Any, Any]:
+    """Start and index of every ``t_mul == 1`` cycle: Keras's ``floor(float32(t / F))``.
+
+    Cycle ``i`` starts at the first step whose rounded ratio reaches ``i``
+    (``n`` if none). float32 rounds by at most ``2**-24`` relative, so that
+    step lies within ``i F (1 +- 2**-22)``: a bisection there, all cycles at
+    once. Indices the rounding skips have no steps and are left out.
+    """
+    def restart(t: Any) -> Any:
+        return np.floor((t.astype(np.float64) / first).astype(np.float32).astype(np.float64))
+
+    last = int(restart(np.array([n - 1]))[0])
+    j = np.arange(1, last + 1, dtype=np.int64)
+    t = first_steps(restart, j, np.ceil(j * first).astype(np.int64),
+                    np.floor(j * (first * (1 - 2.0**-22))).astype(np.int64) - 1,
+                    np.ceil(j * (first * (1 + 2.0**-22))).astype(np.int64) + 1, 1, n)
+    at = np.concatenate(([0], t))
+    keep = np.flatnonzero(np.diff(np.append(at, n)) > 0)
+    return at[keep], np.concatenate(([0], j))[keep]

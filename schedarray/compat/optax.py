@@ -33,6 +33,8 @@ built from the same pieces and kernels as the native ones.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -117,9 +119,15 @@ def _owners(boundaries: Sequence[int], lo: int, hi: float) -> list[tuple[int, in
     (``k = 0`` when there is none), whatever the order of the boundaries.
     """
     cuts = sorted({lo, *(b for b in boundaries if lo < b < hi)})
+    # The last index among the boundaries <= a: a running maximum over the
+    # boundaries in increasing order, found by bisection (n log n, not n^2).
+    order = sorted(range(len(boundaries)), key=boundaries.__getitem__)
+    ordered = [boundaries[i] for i in order]
+    latest = list(itertools.accumulate((i + 1 for i in order), max))
     result: list[tuple[int, int, float]] = []
     for a, b in zip(cuts, [*cuts[1:], hi], strict=True):
-        k = max((i + 1 for i, bound in enumerate(boundaries) if bound <= a), default=0)
+        m = bisect.bisect_right(ordered, a)
+        k = latest[m - 1] if m else 0
         if result and result[-1][0] == k:
             result[-1] = (k, result[-1][1], b)
         else:
@@ -634,8 +642,13 @@ def sgdr_schedule(
         raise TypeError(
             f"cosine_kwargs must be an iterable of dicts, got cosine_kwargs={cosine_kwargs!r}"
         )
-    timelines, boundaries, at = [], [], 0
+    runs: list[list[Any]] = []  # [timeline, decay_steps, count] per run of equal cycles
+    prev: Any = None
+    types: tuple[type, ...] = ()
     for i, kwargs in enumerate(cosine_kwargs):
+        if prev is not None and (kwargs is prev or _same_kwargs(kwargs, prev, types)):
+            runs[-1][2] += 1
+            continue
         if not isinstance(kwargs, Mapping):
             raise TypeError(f"cosine_kwargs[{i}] must be a dict, got {kwargs!r}")
         unknown = sorted(set(kwargs) - set(_SGDR_KEYS))
@@ -645,12 +658,81 @@ def sgdr_schedule(
                 f"cosine_kwargs[{i}] must hold the arguments of warmup_cosine_decay_schedule "
                 f"({', '.join(_SGDR_KEYS)}), got unknown={unknown}, missing={missing}"
             )
-        timelines.append(_warmup_cosine(**kwargs))
-        at += _int(kwargs["decay_steps"], f"cosine_kwargs[{i}]['decay_steps']")
-        boundaries.append(at)
-    if not timelines:
+        timeline = _warmup_cosine(**kwargs)
+        runs.append([timeline, _int(kwargs["decay_steps"], f"cosine_kwargs[{i}]['decay_steps']"),
+                     1])
+        prev, types = kwargs, tuple(map(type, kwargs.values()))
+        if not all(t in (int, float) for t in types):
+            types = ()  # only plain numbers are compared
+    if not runs:
         raise ValueError("cosine_kwargs must hold at least one cycle, got none")
-    return _render(num_steps, _join(timelines, boundaries[:-1]), dtype, out, backend)
+    if any(steps <= 0 for _, steps, _ in runs):
+        # Boundaries that do not increase: optax's join order decides (the
+        # last boundary <= t wins), so join the cycles one by one.
+        timelines, boundaries, at = [], [], 0
+        for timeline, steps, count in runs:
+            for _ in range(count):
+                at += steps
+                timelines.append(timeline)
+                boundaries.append(at)
+        return _render(num_steps, _join(timelines, boundaries[:-1]), dtype, out, backend)
+    n = check.integer(num_steps, "num_steps", minimum=1)
+    check.backend(backend)
+    return render(_sgdr_plan(n, runs), dtype, out, backend)
+
+
+def _same_kwargs(a: Any, b: Mapping[str, Any], types: tuple[type, ...]) -> bool:
+    """Whether dict `a` holds the numbers of `b` (whose value types are `types`), type for type."""
+    return bool(types) and type(a) is dict and tuple(map(type, a.values())) == types and a == b
+
+
+def _sgdr_plan(n: int, runs: list[list[Any]]) -> _plan.Plan:
+    """The plan of `sgdr_schedule` over `n` counts.
+
+    Every whole cycle but the last goes into `Cycles` elements (one per
+    stretch of runs with the same segment kinds); the cycle that reaches `n`
+    (or the last, which holds its end) is plain pieces.
+    """
+    builder = Builder()
+    at, block, kinds = 0, [], None
+
+    def flush() -> None:
+        if not block:
+            return
+        sizes = np.array([steps for _, steps, _ in block], dtype=np.int64)
+        counts = np.array([count for _, _, count in block], dtype=np.int64)
+        phases = []
+        for p in range(len(block[0][0])):
+            segs = [segments[p] for segments, _, _ in block]
+            ends = [segments[p + 1].begin if p + 1 < len(segments) else steps
+                    for segments, steps, _ in block]
+            steps_p = np.array(ends, dtype=np.int64) - [seg.begin for seg in segs]
+            params = tuple(np.array([seg.params[q] for seg in segs], dtype=np.float64)
+                           for q in range(len(segs[0].params)))
+            phases.append(_plan.Phase(segs[0].kind, steps_p, params,
+                                      x0=np.array([seg.x0 for seg in segs])))
+        builder.cycles(sizes, counts, phases)
+        block.clear()
+
+    for r, (timeline, steps, count) in enumerate(runs):
+        last = r == len(runs) - 1
+        whole = min(count - last, (n - at) // steps)  # cycles inside [0, n), not the last
+        if whole > 0:
+            segments = _cut(timeline, 0, 0, steps)
+            if tuple(seg.kind for seg in segments) != kinds:
+                flush()
+                kinds = tuple(seg.kind for seg in segments)
+            block.append((segments, steps, whole))
+            at += whole * steps
+        if whole < count or at >= n:
+            break
+    flush()
+    if at < n:  # the cycle cut short by n, or the last one with its constant tail
+        segments = _cut(timeline, 0, 0, n - at)
+        for seg, nxt in zip(segments, [*segments[1:], None], strict=True):
+            stop = n - at if nxt is None else nxt.begin
+            builder.add(seg.kind, stop - seg.begin, seg.params, x0=seg.x0)
+    return builder.plan()
 
 
 def piecewise_interpolate_schedule(

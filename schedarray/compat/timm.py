@@ -58,7 +58,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from .. import _check as check
 from .. import _plan
-from .._plan import Builder, Plan, fill_numpy, render
+from .._plan import Builder, Phase, Plan, fill_numpy, render
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
 ]
 
 Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
 #: In-place change of the values of counts ``[a, b)`` (held in ``values[0 : b - a]``).
 Post = Callable[[Floats, int, int], None]
 #: Builds one parameter group's plan over counts ``[0, length)``.
@@ -152,8 +153,13 @@ def _mt19937_words(seeds: NDArray[np.uint32], k: int) -> NDArray[np.uint32]:
     high = np.empty((k, seeds.shape[0]), dtype=np.uint32)
     word = seeds.astype(np.uint32)
     low[0] = word
-    for i in range(1, 397 + k):
-        word = np.uint32(1812433253) * (word ^ (word >> np.uint32(30))) + np.uint32(i)
+    scratch = np.empty_like(word)
+    shift, factor = np.uint32(30), np.uint32(1812433253)
+    for i in range(1, 397 + k):  # in place: the loop is ~2000 operations per seed
+        np.right_shift(word, shift, out=scratch)
+        np.bitwise_xor(word, scratch, out=scratch)
+        np.multiply(scratch, factor, out=word)
+        np.add(word, np.uint32(i), out=word)
         if i <= k:
             low[i] = word
         if i >= 397:
@@ -332,10 +338,10 @@ def _run(
         if post is not None:
             post(per, 0, epochs)
         noise.apply(per, 0, epochs)
-        builder = Builder()
-        for e in range(epochs):
-            builder.constant(min(upe, n - e * upe), float(per[e]))
-        return render(builder.plan(), dtype_, out_, backend)
+        sizes = np.full(epochs, upe, dtype=np.int64)
+        sizes[-1] = n - (epochs - 1) * upe
+        plan = Builder().cycles(sizes, 1, [Phase("constant", sizes, (per,))]).plan()
+        return render(plan, dtype_, out_, backend)
 
     if not grouped:
         return group(bases[0], dtype, out)
@@ -388,6 +394,28 @@ class _Cycles:
         start = (1 - self.mul**i) / (1 - self.mul) * self.t_initial
         return start, self.mul**i * self.t_initial
 
+    def runs(self, lo: int, hi: int) -> list[tuple[int, int, int, int]]:
+        """`segments` with equal whole cycles together: ``(i, a, b, count)``.
+
+        Counts ``[a, b)`` are `count` cycles from cycle ``i`` on, each whole
+        when `count` > 1. With ``cycle_mul == 1`` there are at most four runs,
+        whatever the number of cycles.
+        """
+        if self.mul != 1.0:
+            return [(i, a, b, 1) for i, a, b in self.segments(lo, hi)]
+        size, result, a = self.t_initial, [], lo
+        if a < hi and a % size and a // size < self.limit:  # the rest of a cycle
+            b = min((a // size + 1) * size, hi)
+            result.append((a // size, a, b, 1))
+            a = b
+        whole = min(hi // size, self.limit) - a // size  # whole cycles from a on
+        if a < hi and whole > 0:
+            result.append((a // size, a, a + whole * size, whole))
+            a += whole * size
+        if a < hi:  # a cycle cut short by hi, or lr_min once the cycles run out
+            result.append((a // size, a, hi, 1))
+        return result
+
     def segments(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """``(i, a, b)``: counts ``[a, b)`` of ``[lo, hi)`` that timm puts in cycle ``i``.
 
@@ -432,22 +460,39 @@ def _cycle_plan(
     lr_min: float,
     warmup: tuple[int, float, float],
     prefix: bool,
-    piece: Callable[[Builder, int, float, float, float], None],
+    piece: Callable[[Ints, Floats, Floats, Floats], Phase],
 ) -> Plan:
-    """Warmup, then one `piece` per cycle, then ``lr_min`` once the cycles run out.
+    """Warmup, then the cycles as one `Cycles` element, then ``lr_min`` once they run out.
 
-    ``piece(builder, n, x0, span, lr_max)`` appends `n` counts of one cycle
-    whose local time (timm's ``t_curr``) starts at `x0`.
+    ``piece(n, x0, span, lr_max)`` is the `Phase` of the cycles, given per run
+    of equal cycles: `n` counts whose local time (timm's ``t_curr``) starts
+    at `x0`, in a cycle of `span` counts peaking at `lr_max`.
     """
     builder = Builder()
     first = _begin(builder, length, base, warmup)
     shift = warmup[0] if prefix else 0
-    for i, a, b in cycles.segments(first - shift, length - shift):
-        if i >= cycles.limit:
-            builder.constant(b - a, lr_min)
-            continue
-        start, span = cycles.offset(i)
-        piece(builder, b - a, a - start, span, base * cycles.decay**i)
+    runs = cycles.runs(first - shift, length - shift)
+    tail = runs.pop() if runs and runs[-1][0] >= cycles.limit else None
+    if runs:
+        i, a, b, count = (np.array(col, dtype=np.int64) for col in zip(*runs, strict=True))
+        if cycles.decay != 1.0 and np.any(count > 1):  # every cycle peaks at its own lr
+            k = np.repeat(np.arange(len(runs)), count)
+            step = np.arange(k.shape[0]) - np.repeat(np.cumsum(count) - count, count)
+            size = (b - a) // count
+            i, a = i[k] + step, a[k] + step * size[k]
+            b, count = a + size[k], np.ones_like(a)
+        if cycles.mul == 1.0:
+            start = (cycles.t_initial * i).astype(np.float64)
+            span = np.full(i.shape[0], float(cycles.t_initial))
+        else:
+            start, span = (np.array(col) for col in zip(*map(cycles.offset, i.tolist()),
+                                                        strict=True))
+        lr_max = (np.array([base * cycles.decay**j for j in i.tolist()])
+                  if cycles.decay != 1.0 else base)
+        size = (b - a) // count
+        builder.cycles(size, count, [piece(size, a.astype(np.float64) - start, span, lr_max)])
+    if tail is not None:
+        builder.constant(tail[2] - tail[1], lr_min)
     return builder.plan()
 
 
@@ -512,12 +557,11 @@ def cosine_lr_scheduler(
     k = check.positive(k_decay, "k_decay")
     noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
 
-    def piece(builder: Builder, n: int, x0: float, span: float, lr_max: float) -> None:
+    def piece(n: Ints, x0: Floats, span: Floats, lr_max: Floats) -> Phase:
         if k == 1.0:
-            builder.add("cosine", n, (lr_max, lr_min, span, 1.0), x0=x0)
-        else:
-            _no_negative_time(x0, k)
-            builder.add("cosine_k", n, (lr_max, lr_min, span, k), x0=x0)
+            return Phase("cosine", n, (lr_max, lr_min, span, 1.0), x0=x0)
+        _no_negative_time(x0, k)
+        return Phase("cosine_k", n, (lr_max, lr_min, span, k), x0=x0)
 
     def make(base: float, length: int) -> tuple[Plan, None]:
         plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, base), prefix, piece)
@@ -527,11 +571,12 @@ def cosine_lr_scheduler(
                 backend)
 
 
-def _no_negative_time(x0: float, k: float) -> None:
-    if x0 < 0 and not float(k).is_integer():
+def _no_negative_time(x0: Floats, k: float) -> None:
+    negative = np.flatnonzero(np.asarray(x0) < 0)
+    if negative.shape[0] and not float(k).is_integer():
         raise ValueError(
             "timm's cycle time rounds below 0 here and t_curr ** k_decay is complex "
-            f"(timm fails), got t_curr={x0!r}, k_decay={k!r}"
+            f"(timm fails), got t_curr={float(np.asarray(x0)[negative[0]])!r}, k_decay={k!r}"
         )
 
 
@@ -580,12 +625,11 @@ def poly_lr_scheduler(
     k = check.positive(k_decay, "k_decay")
     noise = _Noise(noise_range_t, noise_pct, noise_std, noise_seed)
 
-    def piece(builder: Builder, n: int, x0: float, span: float, lr_max: float) -> None:
+    def piece(n: Ints, x0: Floats, span: Floats, lr_max: Floats) -> Phase:
         if k == 1.0:
-            builder.add("polynomial", n, (lr_max, lr_min, span, power), x0=x0)
-        else:
-            _no_negative_time(x0, k)
-            builder.add("polynomial_k", n, (lr_max, lr_min, span, power, k), x0=x0)
+            return Phase("polynomial", n, (lr_max, lr_min, span, power), x0=x0)
+        _no_negative_time(x0, k)
+        return Phase("polynomial_k", n, (lr_max, lr_min, span, power, k), x0=x0)
 
     def make(base: float, length: int) -> tuple[Plan, None]:
         plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, base), prefix, piece)
@@ -659,14 +703,13 @@ def tanh_lr_scheduler(
         lr_max = base * cycles.decay**i
         return lr_min + 0.5 * (lr_max - lr_min) * (1 - math.tanh(lb * (1.0 - tr) + ub * tr))
 
-    def piece(builder: Builder, n: int, x0: float, span: float, lr_max: float) -> None:
+    def piece(n: Ints, x0: Floats, span: Floats, lr_max: Floats) -> Phase:
         half = 0.5 * (lr_max - lr_min)
         first = lr_min + half * (1 - bottom)
         last = lr_min + half * (1 - top)
         if top == bottom:  # tanh is flat over [lb, ub] in float64
-            builder.constant(n, first)
-        else:
-            builder.add("tanh", n, (first, last, span, lb, ub), x0=x0)
+            return Phase("constant", n, (first,))
+        return Phase("tanh", n, (first, last, span, lb, ub), x0=x0)
 
     def make(base: float, length: int) -> tuple[Plan, None]:
         if warmup_t and not prefix:

@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Plan, render, span, steps_of, takes_parts
+from .._plan import Builder, Phase, Plan, render, span, steps_of, takes_parts
 from .._types import Backend, FloatArray
 
 __all__ = [
@@ -594,15 +594,26 @@ def cosine_annealing_warm_restarts(
     eta = check.real(eta_min, "eta_min")
     groups, p = _per_group({"base_lr": base_lr})
     plans = []
+    if mult == 1:  # n // T_0 equal cycles, then one cut short
+        full, rest = divmod(n, first)
+        spans = np.array([first, rest][(full == 0) : 1 + (rest > 0)], dtype=np.int64)
+        counts: Any = np.array([full, 1][(full == 0) : 1 + (rest > 0)], dtype=np.int64)
+        periods: Any = float(first)
+    else:  # T_0 T_mult^i, the last one cut short
+        ends, size = [], first
+        while not ends or ends[-1] < n:
+            ends.append(min((ends[-1] if ends else 0) + size, n))
+            size *= mult
+        spans = np.diff(np.array([0, *ends], dtype=np.int64))
+        counts, periods = 1, np.array([float(first * mult**i) for i in range(len(ends))])
     for base in p["base_lr"]:
-        builder, at, size = Builder(), 0, first
-        if size == 1 and mult == 1:
+        builder = Builder()
+        if first == 1 and mult == 1:
             builder.constant(n, base)  # every step is a restart
-            at = n
-        while at < n:
-            length = min(size, n - at)
-            builder.add("cosine", length, (base, eta, float(size), 1.0), pins=((0, base),))
-            at, size = at + length, size * mult
+        else:
+            builder.cycles(spans, counts, [
+                Phase("cosine", spans, (base, eta, periods, 1.0), pins=((0, base),))
+            ])
         plans.append(builder.plan())
     return _render_groups(plans, groups, dtype, out, backend)
 
