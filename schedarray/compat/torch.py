@@ -49,6 +49,7 @@ from .. import _check as check
 from .._formulas import CYCLIC_MODES
 from .._plan import Builder, Plan, active_window, render, unwindowed
 from .._types import Backend, FloatArray
+from ..errors import ScheduleZeroDivisionError
 
 __all__ = [
     "chained_scheduler",
@@ -363,7 +364,9 @@ def constant_lr(
     The full lr returns at ``t == total_iters`` as torch's ``(lr * factor) *
     (1 / factor)``, bit for bit. Quirks kept: ``total_iters=0`` keeps the factor
     forever (torch's recursion never undoes it), and ``factor=0`` is an error
-    when ``total_iters`` falls inside the array (torch divides by zero there).
+    when ``total_iters`` falls inside the array (torch divides by zero there:
+    `schedarray.errors.ScheduleZeroDivisionError`, a `ZeroDivisionError` and a
+    `ValueError`).
 
     Examples
     --------
@@ -376,7 +379,7 @@ def constant_lr(
         raise ValueError(f"factor must be in [0, 1], got factor={factor!r}")
     total = check.integer(total_iters, "total_iters")
     if f == 0 and 0 < total < n:
-        raise ValueError(
+        raise ScheduleZeroDivisionError(
             "factor=0 divides by zero when torch restores the lr at total_iters, got "
             f"factor={factor!r}, total_iters={total}, num_steps={n}"
         )
@@ -826,7 +829,7 @@ def _one_cycle(
             a, b = (level[m0], level[m1]) if momentum else (level[lr0], level[lr1])
             span = end_step - start_step
             if stop > at and span == 0:
-                raise ValueError(
+                raise ScheduleZeroDivisionError(
                     f"phase {i} of this OneCycleLR has zero length (torch divides by zero at "
                     f"step {at}), got total_steps={total}, pct_start={pct_start!r}, "
                     f"three_phase={three}"
@@ -883,7 +886,8 @@ def one_cycle_lr(
     ``t == N`` (where the last phase runs past its end), so ``num_steps = N + 1``
     is allowed, and anything longer raises torch's own ``ValueError("Tried to
     step N+1 times. ...")``. Where torch divides by zero (a phase of zero length
-    that a step falls in, e.g. ``pct_start * N == 1``) this raises `ValueError`.
+    that a step falls in, e.g. ``pct_start * N == 1``) this raises
+    `schedarray.errors.ScheduleZeroDivisionError` (a `ValueError` too).
     Unlike torch, an int `pct_start` is accepted. Native: `schedarray.one_cycle`,
     whose landmarks sit on whole steps. The momentum is `one_cycle_lr_momentum`.
 
