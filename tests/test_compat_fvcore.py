@@ -494,3 +494,20 @@ def test_from_fvcore_refuses_what_it_cannot_know():
         C.from_fvcore(lambda where: 1.0)
     sched = C.cosine_param_scheduler(1.0, 0.0)
     assert C.from_fvcore(sched) is sched
+
+
+def test_libm_loops_and_their_python_fallback(monkeypatch):
+    # _libm calls the libm functions Python calls; when Numba would vectorise them through
+    # Intel SVML it falls back to Python's own math per element. Both are Python's values.
+    import math
+
+    from schedarray import _libm
+
+    w = np.arange(1000) / 1000 - 0.25
+    for exact in (True, False):
+        monkeypatch.setattr(_libm, "_EXACT", exact)
+        assert _libm.cos_pi_times(w).tolist() == [math.cos(math.pi * x) for x in w.tolist()]
+        assert _libm.pow_base(0.02, w).tolist() == [0.02 ** x for x in w.tolist()]
+        u = 1 - w * 3  # negative bases too, for integer powers (Python's +-pow(|x|, p))
+        for p, x in ((0.9, np.abs(u)), (2.0, u), (3.0, u), (0.0, u)):
+            assert _libm.pow_exponent(x, p).tolist() == [v ** p for v in x.tolist()]
