@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import _check as check
+from .._plan import unwindowed
 from ..errors import ScheduleZeroDivisionError
 
 # Kinds (the order of KINDS) and the width of a parameter row.
@@ -118,7 +119,8 @@ def _rows(spec: Spec, k: int, n: int, groups: int, base_lr: Any,
             functions["_swalr_args"](probe["swa_lr"], probe["anneal_epochs"],
                                      probe["anneal_strategy"])
         else:
-            functions[kind](**probe, num_steps=1)
+            with unwindowed():  # the probe is a whole one-step schedule, even under window
+                functions[kind](**probe, num_steps=1)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{where} ({kind}): {exc}") from None
     if kind == "step_lr":
