@@ -28,6 +28,9 @@ from ._torch_steps import (
     ZERO_DIVISION,
 )
 
+#: Private: nothing public here (schedarray.compat lists public functions by __all__).
+__all__: list[str] = []
+
 
 @_jit
 def anneal_swa(t, strategy):  # pragma: no cover - compiled

@@ -40,6 +40,9 @@ from .. import _check as check
 from .._plan import unwindowed
 from ..errors import ScheduleZeroDivisionError
 
+#: Private: nothing public here (schedarray.compat lists public functions by __all__).
+__all__: list[str] = []
+
 # Kinds (the order of KINDS) and the width of a parameter row.
 KINDS = ("step_lr", "multi_step_lr", "constant_lr", "linear_lr", "exponential_lr",
          "polynomial_lr", "cosine_annealing_lr", "lambda_lr", "multiplicative_lr",
