@@ -366,6 +366,22 @@ def test_sample_makes_no_scalar_calls(monkeypatch):
     np.testing.assert_array_equal(lr, 0.02 * expected)
 
 
+def test_phases_are_recorded_and_long_runs_stream(tmp_path):
+    # sample() records its phases (spec landmarks, write_npy's length) without per-step work
+    from schedarray import _plan
+
+    sched = C.warmup_param_scheduler(
+        C.multi_step_param_scheduler([1, 0.1, 0.01], milestones=[60_000, 80_000],
+                                     num_updates=90_000), 0.001, 100 / 90_000)
+    with _plan.recording() as plans:
+        lr = C.lr_multiplier(0.02, sched, 90_000)
+    assert [(p.kind, p.offset) for p in plans[0].pieces] == [
+        ("linear", 0), ("constant", 100), ("constant", 60_000), ("constant", 80_000)]
+    path = tmp_path / "lr.npy"
+    sa.write_npy(path, C.lr_multiplier, 0.02, sched, 90_000, chunk_steps=7_000, progress=False)
+    np.testing.assert_array_equal(np.load(path), lr)
+
+
 def test_dtype_out_groups_and_windows():
     sched = C.warmup_param_scheduler(C.cosine_param_scheduler(1.0, 0.0), 0.01, 0.1)
     exact = C.lr_multiplier(0.1, sched, 100)

@@ -59,7 +59,8 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from .. import _check as check
-from .._plan import active_window
+from .. import _plan
+from .._plan import Builder, Plan, active_window
 from .._types import Backend, FloatArray
 from ..errors import ScheduleIndexError, ScheduleRuntimeError, ScheduleZeroDivisionError
 
@@ -93,6 +94,28 @@ def _fail(fails: _Failures, idx: NDArray[np.int64], bad: NDArray[np.bool_],
         fails.append((int(idx[k]), make(k)))
 
 
+def _runs(index: Callable[[int], Any], a: int, b: int) -> list[tuple[Any, int, int]]:
+    """``(k, u, v)``: the steps ``[u, v)`` of ``[a, b)`` where ``index(t) == k``.
+
+    `index` must never decrease with ``t`` (true of fvcore's lookups, whose
+    float operations are monotone); each run costs a binary search.
+    """
+    result = []
+    u = a
+    while u < b:
+        k = index(u)
+        lo, hi = u + 1, b
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if index(mid) != k:
+                hi = mid
+            else:
+                lo = mid + 1
+        result.append((k, u, lo))
+        u = lo
+    return result
+
+
 class ParamScheduler:
     """An fvcore scheduler: ``sched(where)`` is a value, ``sched.sample(n)`` an array."""
 
@@ -112,6 +135,15 @@ class ParamScheduler:
         values there are then meaningless).
         """
         raise NotImplementedError
+
+    #: The formula kind that names this scheduler's phases (`schedarray.spec` landmarks).
+    _KIND = "constant"
+
+    def _phases(
+        self, a: int, b: int, where: Callable[[int], float]  # noqa: ARG002
+    ) -> list[tuple[str, int, int]]:
+        """``(kind, u, v)``: the phases of steps ``[a, b)``, step ``t`` seeing ``where(t)``."""
+        return [(self._KIND, a, b)]
 
     def sample(
         self,
@@ -156,7 +188,21 @@ class ParamScheduler:
         if fails:
             raise min(fails, key=lambda f: f[0])[1]
         buf[...] = values
+        sink = _plan._recorded.get()
+        if sink is not None:  # the phases, for schedarray.spec and write_npy's length
+            sink.append(self._phase_plan(n))
         return buf
+
+    def _phase_plan(self, n: int) -> Plan:
+        """A plan that records the phases (never rendered: its pieces have no parameters).
+
+        Each run of one leaf scheduler, and of one value of a step scheduler, is a
+        piece; a binary search per run finds them, so this costs no per-step work.
+        """
+        builder = Builder()
+        for kind, u, v in self._phases(0, n, lambda t: t / n):
+            builder.add(kind, v - u, ())
+        return builder.plan()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._args().items())
@@ -199,6 +245,8 @@ class ConstantParamScheduler(ParamScheduler):
 class CosineParamScheduler(ParamScheduler):
     """The fvcore ``CosineParamScheduler``."""
 
+    _KIND = "cosine"
+
     def __init__(self, start_value: float, end_value: float) -> None:
         self.start_value = check.real(start_value, "start_value")
         self.end_value = check.real(end_value, "end_value")
@@ -223,6 +271,8 @@ class CosineParamScheduler(ParamScheduler):
 class ExponentialParamScheduler(ParamScheduler):
     """The fvcore ``ExponentialParamScheduler``."""
 
+    _KIND = "exponential"
+
     def __init__(self, start_value: float, decay: float) -> None:
         self.start_value = check.real(start_value, "start_value")
         self.decay = check.positive(decay, "decay")
@@ -244,6 +294,8 @@ class ExponentialParamScheduler(ParamScheduler):
 class LinearParamScheduler(ParamScheduler):
     """The fvcore ``LinearParamScheduler``."""
 
+    _KIND = "linear"
+
     def __init__(self, start_value: float, end_value: float) -> None:
         self.start_value = check.real(start_value, "start_value")
         self.end_value = check.real(end_value, "end_value")
@@ -262,6 +314,8 @@ class LinearParamScheduler(ParamScheduler):
 
 class PolynomialDecayParamScheduler(ParamScheduler):
     """The fvcore ``PolynomialDecayParamScheduler``."""
+
+    _KIND = "polynomial"
 
     def __init__(self, base_value: float, power: float) -> None:
         self.base_value = check.real(base_value, "base_value")
@@ -321,6 +375,12 @@ class StepParamScheduler(ParamScheduler):
 
     def __call__(self, where: float) -> float:
         return self.values[self._index(where)]
+
+    def _phases(self, a: int, b: int, where: Callable[[int], float]) -> list[tuple[str, int, int]]:
+        def index(t: int) -> int:
+            return int((where(t) + WHERE_EPSILON) * len(self.values))
+
+        return [("constant", u, v) for _, u, v in _runs(index, a, b)]
 
     def _values(
         self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
@@ -413,6 +473,13 @@ class MultiStepParamScheduler(ParamScheduler):
 
     def __call__(self, where: float) -> float:
         return self.values[self._index(where)]
+
+    def _phases(self, a: int, b: int, where: Callable[[int], float]) -> list[tuple[str, int, int]]:
+        def index(t: int) -> int:
+            epoch = int((where(t) + WHERE_EPSILON) * self.num_updates)
+            return bisect.bisect_right(self.milestones, epoch)
+
+        return [("constant", u, v) for _, u, v in _runs(index, a, b)]
 
     def _values(
         self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
@@ -507,6 +574,21 @@ class CompositeParamScheduler(ParamScheduler):
     def __call__(self, where: float) -> float:
         i, total = self._segment(where)
         return self.schedulers[i](self._local(i, total, where))
+
+    def _phases(self, a: int, b: int, where: Callable[[int], float]) -> list[tuple[str, int, int]]:
+        result = []
+        for (i, total), u, v in _runs(lambda t: self._segment(where(t)), a, b):
+            inner = where
+            if self.interval_scaling[i] == "rescaled":
+                if self.lengths[i] == 0:  # fvcore fails here; sample() raises
+                    result.append(("constant", u, v))
+                    continue
+
+                def inner(t: int, i: int = i, total: float = total) -> float:
+                    return self._local(i, total, where(t))
+
+            result += self.schedulers[i]._phases(u, v, inner)
+        return result
 
     def _values(
         self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
