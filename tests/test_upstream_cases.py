@@ -131,13 +131,13 @@ def torch_run(make, epochs, bases=BASES, momentum=0.0):
     return np.array(rows)
 
 
-def torch_case(test, ours, targets, make, epochs, groups=(0, 1), **tol):
+def torch_case(test, ours, targets, make, epochs, groups=(0, 1), bases=BASES, **tol):
     """targets: one list per checked group (upstream's), compared over `epochs` epochs."""
     got = np.asarray(ours)
     got = got if got.ndim == 2 else np.repeat(got[:, None], 2, axis=1)
     for g, target in zip(groups, targets, strict=False):
         upstream(got[:epochs, g], target[:epochs], **(tol or TORCH_TOL))
-    ref = torch_run(make, epochs, momentum=0.9)
+    ref = torch_run(make, epochs, bases=bases, momentum=0.9)
     if ref is not None:
         anchor(got[:epochs], ref)
 
@@ -439,6 +439,81 @@ def _():
     kw = {"max_lr": 25, "final_div_factor": 2, "total_steps": 10, "anneal_strategy": "linear"}
     torch_case("oc", CT.one_cycle_lr(**kw), [t, t],
                lambda L, o: L.OneCycleLR(o, base_momentum=1, max_momentum=22, **kw), 10)
+
+
+@case("torch", f"{TORCH_FILE}::test_onecycle_lr_linear_annealing_three_phases")
+def _():
+    t = [1, 9, 17, 25, 17, 9, 1, 0.75, 0.5, 0.25]
+    kw = {"max_lr": 25, "div_factor": 25, "total_steps": 10, "anneal_strategy": "linear",
+          "pct_start": 0.4, "final_div_factor": 4, "three_phase": True}
+    torch_case("oc3", CT.one_cycle_lr(**kw), [t, t],
+               lambda L, o: L.OneCycleLR(o, base_momentum=1, max_momentum=22, **kw), 10)
+
+
+@case("torch", f"{TORCH_FILE}::test_onecycle_lr_cosine_annealing")
+def _():
+    def annealing_cos(start, end, pct):
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+    t = [1, 13, 25, *(annealing_cos(25, 0.5, k / 7.0) for k in range(1, 7)), 0.5]
+    kw = {"max_lr": 25, "final_div_factor": 2, "total_steps": 10}
+    torch_case("occ", CT.one_cycle_lr(**kw), [t, t],
+               lambda L, o: L.OneCycleLR(o, base_momentum=1, max_momentum=22, **kw), 10)
+
+
+@case("torch", f"{TORCH_FILE}::test_lambda_lr")
+def _():
+    t = [[0.05 * 0.9**x for x in range(10)], [0.4 * 0.8**x for x in range(10)]]
+    fns = [lambda x1: 0.9**x1, lambda x2: 0.8**x2]
+    torch_case("lam", CT.lambda_lr([0.05, 0.4], 10, fns), t,
+               lambda L, o: L.LambdaLR(o, lr_lambda=fns), 10, bases=[0.05, 0.4])
+
+
+@case("torch", f"{TORCH_FILE}::test_multiplicative_lr")
+def _():
+    t = [[0.05 * 0.9**x for x in range(10)], [0.4 * 0.8**x for x in range(10)]]
+    fns = [lambda x1: 0.9, lambda x2: 0.8]
+    torch_case("mul", CT.multiplicative_lr([0.05, 0.4], 10, fns), t,
+               lambda L, o: L.MultiplicativeLR(o, lr_lambda=fns), 10, bases=[0.05, 0.4])
+
+
+for _mult in (1, 2, 4):
+    @case("torch", f"{TORCH_FILE}::test_CosineAnnealingWarmRestarts_lr1[T_mult={_mult}]")
+    def _(mult=_mult):
+        eta, t_i, t_cur, iters = 1e-10, 10, 0, 100
+        targets = [[0.05], [0.5]]
+        for _ in range(1, iters):
+            t_cur += 1
+            if t_cur >= t_i:
+                t_cur, t_i = t_cur - t_i, mult * t_i
+            for g, b in enumerate(BASES):
+                targets[g].append(eta + (b - eta) * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
+        torch_case("wr", CT.cosine_annealing_warm_restarts(BASES, iters, T_0=10, T_mult=mult,
+                                                           eta_min=eta), targets,
+                   lambda L, o: L.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=mult,
+                                                              eta_min=eta), iters)
+
+
+@case("torch", f"{TORCH_FILE}::test_swalr_linear_anneal_after_multiplicative")
+def _():
+    epochs, start, swas, anneal, mult = 15, 5, [0.01, 0.02], 4, 0.9
+
+    def coef(t):
+        return 0.0 if t + 1 >= anneal else 1 - (t + 1) / anneal
+
+    before = [[lr * mult**i for i in range(start + 1)] for lr in BASES]
+    targets = [b + [b[-1] * coef(t) + swa * (1 - coef(t)) for t in range(epochs - start - 1)]
+               for b, swa in zip(before, swas, strict=True)]
+    spec = partial(CT.multiplicative_lr, lr_lambda=lambda epoch: mult)
+    ours = CT.swa_recipe(spec, start - 1, swas, anneal, "linear", num_steps=epochs,
+                         base_lr=BASES)
+
+    def make(L, o):
+        return _Recipe(L.MultiplicativeLR(o, lr_lambda=lambda epoch: mult),
+                       L.SWALR(o, anneal_epochs=anneal, anneal_strategy="linear", swa_lr=swas),
+                       start)
+
+    torch_case("swa2", ours, targets, make, epochs)
 
 
 @case("torch", f"{TORCH_FILE}::test_swalr_no_anneal")
