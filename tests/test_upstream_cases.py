@@ -549,6 +549,31 @@ def _():
     torch_case("swa1", ours, targets, make, epochs)
 
 
+@case("torch", f"{TORCH_FILE}::test_cosine_then_cyclic")
+def _():
+    # pytorch#21965: CosineAnnealingLR stepped while i <= T_max, then CyclicLR (built right
+    # after the cosine, on lr 0.5), 40 epochs; upstream asserts the last lr <= max_lr. The
+    # hand-written loop is the spec engine's "who steps when" mode.
+    from schedarray.compat import _torch_steps as S
+
+    fns = CT._functions()
+    specs = [S.as_spec(partial(CT.cosine_annealing_lr, T_max=20, eta_min=0.1), fns),
+             S.as_spec(partial(CT.cyclic_lr, base_lr=0.1, max_lr=0.3, step_size_up=1,
+                               step_size_down=3), fns)]
+    who = np.array([0 if i <= 20 else 1 for i in range(40)])
+    got = S.simulate(specs, 0.5, 41, fns, who=who)
+    assert got[-1] <= 0.3
+
+    def make(L, o):
+        return _Recipe(L.CosineAnnealingLR(o, T_max=20, eta_min=0.1),
+                       L.CyclicLR(o, base_lr=0.1, max_lr=0.3, step_size_up=1, step_size_down=3),
+                       21)
+
+    ref = torch_run(make, 41, bases=[0.5], momentum=0.9)
+    if ref is not None:
+        anchor(got, ref[:, 0])
+
+
 class _Recipe:
     """`_test_swalr`'s loop as one stepping object: scheduler until swa_start, then SWALR."""
 
@@ -946,18 +971,82 @@ def _():
 OPTAX = "optax optax/schedules/_schedule_test.py"
 
 
-def optax_case(test, fn, n, kwargs, expected):
+def optax_case(test, fn, n, kwargs, expected, steps=None, atol=1e-3, rtol=0.0):
     @case("optax", f"{OPTAX}::{test}")
     def _():
-        got = getattr(CO, fn)(n, **kwargs)
-        np.testing.assert_allclose(expected, got, atol=1e-3)
+        at = list(range(n)) if steps is None else steps
+        got = getattr(CO, fn)(n, **kwargs)[at]
+        np.testing.assert_allclose(got, expected, atol=atol, rtol=rtol)
         jax, optax = installed("jax"), installed("optax")
         if jax is None or optax is None:
             return
         with jax.enable_x64(True):
             sched = getattr(optax, fn)(**kwargs)
-            ref = [float(sched(jax.numpy.asarray(t, dtype=jax.numpy.int64))) for t in range(n)]
+            ref = [float(sched(jax.numpy.asarray(t, dtype=jax.numpy.int64))) for t in at]
         anchor(got, ref)
+
+
+_PC = [0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]
+optax_case("PiecewiseConstantTest::test_positive", "piecewise_constant_schedule", 10,
+           {"init_value": 0.1, "boundaries_and_scales": {3: 2.0, 6: 0.5}}, _PC)
+optax_case("PiecewiseConstantTest::test_negative", "piecewise_constant_schedule", 10,
+           {"init_value": -0.1, "boundaries_and_scales": {3: 2.0, 6: 0.5}}, [-v for v in _PC])
+for _stair in (False, True):
+    optax_case(f"ExponentialTest::test_constant_schedule[staircase={_stair}]",
+               "exponential_decay", 15, {"init_value": 1.0, "transition_steps": 15,
+                                         "decay_rate": 1.0, "staircase": _stair}, [1.0] * 15)
+    for _begin in (0, 5):
+        optax_case(f"ExponentialTest::test_exponential[{_stair}, {_begin}]", "exponential_decay",
+                   15 + _begin, {"init_value": 1.0, "transition_steps": 2, "decay_rate": 2.0,
+                                 "transition_begin": _begin, "staircase": _stair},
+                   [1.0] * _begin + [2.0 ** (c // 2 if _stair else c / 2) for c in range(15)])
+    for _rate, _end in ((0.2, 0.1), (1.0, 0.1), (2.0, 3.0)):
+        _vals = np.array([1.0] * 3 + [_rate ** (c // 2 if _stair else c / 2) for c in range(11)])
+        _vals = np.maximum(_vals, _end) if _rate < 1.0 else np.minimum(_vals, _end)
+        optax_case(f"ExponentialTest::test_end_value_with_staircase[{_rate}, {_end}, {_stair}]",
+                   "exponential_decay", 14,
+                   {"init_value": 1.0, "transition_steps": 2, "decay_rate": _rate,
+                    "transition_begin": 3, "staircase": _stair, "end_value": _end}, _vals)
+optax_case("ExponentialTest::test_immutable_count", "exponential_decay", 5,
+           {"init_value": 32.0, "transition_steps": 1, "decay_rate": 0.5}, [32, 16, 8, 4, 2])
+optax_case("CosineDecayTest::test_with_exponent", "cosine_decay_schedule", 101,
+           {"init_value": 0.1, "decay_steps": 100, "alpha": 0.0, "exponent": 2},
+           [0.1, 0.09516553580760956, 0.025, 0.0021446612663567066, 0.0],
+           steps=[0, 10, 50, 75, 100], atol=1e-8, rtol=1e-6)
+for _label, _iv, _pv, _ev in (("with end value", 10, 0.5, 1e-4), ("without end value", 5, 3, 0.0)):
+    _kw = {"init_value": _iv, "peak_value": _pv, "warmup_steps": 100, "decay_steps": 1000,
+           "end_value": _ev}
+    optax_case(f"WarmupCosineDecayTest::test_limits ({_label}, steps 0 and 100)",
+               "warmup_cosine_decay_schedule", 1001, _kw, [_iv, _pv], steps=[0, 100], atol=0,
+               rtol=1e-7)
+    optax_case(f"WarmupCosineDecayTest::test_limits ({_label}, step 1000)",
+               "warmup_cosine_decay_schedule", 1001, _kw, [_ev], steps=[1000], atol=0, rtol=1e-3)
+_WCE = {"init_value": 0.2, "end_value": -3.0, "warmup_steps": 50, "decay_steps": 100,
+        "exponent": 2}
+optax_case("WarmupCosineDecayTest::test_with_exponent", "warmup_cosine_decay_schedule", 101,
+           {**_WCE, "peak_value": 1.21},
+           [0.20000004768371582, 0.4020000100135803, 1.2100000381469727, -1.947500228881836,
+            -3.000000238418579], steps=[0, 10, 50, 75, 100], atol=1e-8, rtol=1e-6)
+optax_case("WarmupCosineDecayTest::test_zero_peak_value", "warmup_cosine_decay_schedule", 101,
+           {**_WCE, "peak_value": 0}, [0.2, 0.16, 0.0, 0.0, 0.0], steps=[0, 10, 50, 75, 100],
+           atol=1e-8, rtol=1e-6)
+
+
+@case("optax", f"{OPTAX}::CosineDecayTest::test_with_giant_int_steps")
+def _():
+    # one step of a 10**10-step schedule, through schedarray.window (no giant array)
+    import schedarray as sa
+
+    n = 10**9 + 1
+    kw = {"init_value": 1000.0, "decay_steps": int(1e10), "alpha": 0.0, "exponent": 1}
+    got = sa.window(CO.cosine_decay_schedule, 10**9, n, n, **kw)
+    np.testing.assert_allclose(got, [975.52826])  # rtol 1e-7
+    jax, optax = installed("jax"), installed("optax")
+    if jax is not None and optax is not None:
+        with jax.enable_x64(True):
+            ref = float(optax.cosine_decay_schedule(**kw)(jax.numpy.asarray(10**9,
+                                                                             dtype=jax.numpy.int64)))
+        anchor(got, [ref])
 
 
 optax_case("ConstantTest::test_constant", "constant_schedule", 15, {"value": 10}, [10.0] * 15)
