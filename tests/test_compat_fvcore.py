@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import schedarray as sa
-from schedarray import _plan
 from schedarray.compat import fvcore as C
 from tests.support import require
 
@@ -96,9 +95,16 @@ def d2_trace(base, multiplier, max_iter):
     return out if isinstance(base, list) else out[:, 0]
 
 
-def compare(label, got, expected):
+def compare(label, got, expected, exact=False):
     got, expected = np.asarray(got), np.asarray(expected, dtype=np.float64)
     assert got.shape == expected.shape, (label, got.shape, expected.shape)
+    if exact:  # bit for bit (fvcore's own tests compare with ==)
+        diff = np.flatnonzero(got != expected)
+        assert diff.size == 0, (
+            f"{label}: {diff.size} values differ, first at {diff[0]}: "
+            f"{got.flat[diff[0]]!r} != {expected.flat[diff[0]]!r}")
+        COMPARED[label + " (bit-identical)"] += 1
+        return
     scale = max(float(np.max(np.abs(expected))), np.finfo(float).tiny)
     worst = float(np.max(np.abs(got - expected)))
     assert worst <= TOL * scale, (
@@ -112,16 +118,23 @@ def sampled(ref, n, a=0, b=None):
     return np.array([ref(t / n) for t in range(a, n if b is None else b)], dtype=np.float64)
 
 
+def raises_like(exc, call):
+    """`call` must raise a ValueError that is also `exc`'s type (fvcore's own)."""
+    with pytest.raises(ValueError, match="fvcore") as info:
+        call()
+    if not isinstance(exc, TypeError):  # fvcore's complex value, refused by NumPy
+        assert isinstance(info.value, type(exc)), (info.value, exc)
+
+
 def compare_sampled(label, ref, ours, n):
-    """``ours.sample(n)`` against ``[ref(t / n)]``; where fvcore fails, ours must too."""
+    """``ours.sample(n)`` equals ``[ref(t / n)]`` bit for bit; where fvcore fails, ours must too."""
     try:
         expected = sampled(ref, n)
-    except FAILURES:
-        with pytest.raises(ValueError, match="fvcore"):
-            ours.sample(n)
+    except FAILURES as exc:
+        raises_like(exc, lambda: ours.sample(n))
         COMPARED[label + " (fails)"] += 1
         return
-    compare(label, ours.sample(n), expected)
+    compare(label, ours.sample(n), expected, exact=True)
 
 
 # ----------------------------------------------------------------------------- pairs of schedulers
@@ -140,10 +153,10 @@ def both(name, *args, **kwargs):
     return ref, getattr(C, snake)(*args, **kwargs)
 
 
-# Values of one magnitude (or 0): with start ~ 1e-63 and end = -1 fvcore's cosine at
-# where=0 rounds end + (start - end) to 0 while the pieces keep the exact start, a
-# difference of 1e-63, below any scale but 1e-12 times a max |value| of 0.
-values = st.one_of(st.just(0.0), st.floats(1e-3, 2.0), st.floats(-2.0, -1e-3))
+# Any magnitudes: the values are fvcore's own float operations, so even a cosine from
+# 1e-63 to -1 (which rounds end + (start - end) to 0 at where=0) agrees bit for bit.
+values = st.one_of(st.just(0.0), st.floats(1e-3, 2.0), st.floats(-2.0, -1e-3),
+                   st.floats(-1e6, 1e6, allow_nan=False), st.floats(1e-300, 1e-60))
 positive = st.floats(1e-3, 3.0)
 
 
@@ -234,14 +247,27 @@ def test_lr_multiplier_matches_detectron2(pair, max_iter, base):
     ref, ours = pair
     try:
         expected = d2_trace(base, ref, max_iter)
-    except FAILURES:
-        with pytest.raises(ValueError, match="fvcore"):
-            C.lr_multiplier(base, ours, max_iter)
+    except FAILURES as exc:
+        raises_like(exc, lambda: C.lr_multiplier(base, ours, max_iter))
         return
-    compare("detectron2 LRMultiplier", C.lr_multiplier(base, ours, max_iter), expected)
+    compare("detectron2 LRMultiplier", C.lr_multiplier(base, ours, max_iter), expected,
+            exact=True)
 
 
 # ----------------------------------------------------------------------------- known values and quirks
+
+
+def test_issue_examples_are_bit_identical():
+    # issue 11: 0.30000000000000004 and 1-ulp differences from the former piecewise forms
+    ours = C.composite_param_scheduler(
+        [C.linear_param_scheduler(0, 0.5), C.linear_param_scheduler(0.5, 1)], [0.5, 0.5],
+        ["rescaled", "rescaled"])
+    assert ours.sample(10)[3] == 0.3
+    ref = F.LinearParamScheduler(0, 0.5)
+    got = C.linear_param_scheduler(0, 0.5).sample(10)
+    for t in (3, 6, 7):
+        assert got[t] == ref(t / 10)
+    compare("issue examples", got, sampled(ref, 10), exact=True)
 
 
 def test_detectron2_own_examples():
@@ -274,7 +300,8 @@ def test_warmup_edge_cases(rescale, method, length):
         ref = WarmupParamScheduler(ref_main, 0.01, length, method, rescale)
         ours = C.warmup_param_scheduler(our_main, 0.01, length, method, rescale)
         for n in (1, 2, 20, 999):
-            compare("warmup edge cases", C.lr_multiplier(0.1, ours, n), d2_trace(0.1, ref, n))
+            compare("warmup edge cases", C.lr_multiplier(0.1, ours, n), d2_trace(0.1, ref, n),
+                    exact=True)
 
 
 def test_where_epsilon_quirks_with_many_steps():
@@ -294,12 +321,15 @@ def test_where_epsilon_quirks_with_many_steps():
     for ref, ours in pairs:
         for a, b in ((0, 10), (666_660, 666_680), (999_990, 1_000_010), (1_333_320, 1_333_350)):
             got = sa.window(ours.sample, a, b, n)
-            compare("WHERE_EPSILON windows", got, sampled(ref, n, a, b))
-    # the last steps of a StepParamScheduler run past its values: fvcore raises IndexError
+            compare("WHERE_EPSILON windows", got, sampled(ref, n, a, b), exact=True)
+    # the last steps of a StepParamScheduler run past its values: fvcore raises IndexError,
+    # and so does this (an IndexError that is a ValueError too), at the first such step
     with pytest.raises(IndexError):
         F.StepParamScheduler(10, [1.0, 0.5])((n - 1) / n)
-    with pytest.raises(ValueError, match="fvcore raises IndexError"):
+    first = next(t for t in range(n - 10, n) if int((t / n + 1e-6) * 2) >= 2)
+    with pytest.raises(IndexError, match=f"where={first / n!r}") as info:
         C.step_param_scheduler(10, [1.0, 0.5]).sample(n)
+    assert isinstance(info.value, ValueError)
 
 
 def test_composite_does_not_rewrite_the_callers_lengths():
@@ -313,14 +343,43 @@ def test_composite_does_not_rewrite_the_callers_lengths():
     assert ref_lengths != lengths  # fvcore adjusts the caller's list in place
 
 
-def test_schedules_are_plans_not_per_step_loops():
+def test_sample_makes_no_scalar_calls(monkeypatch):
+    # sample() is vectorized: no scheduler's per-`where` __call__ runs while it builds.
+    sched = C.warmup_param_scheduler(
+        C.composite_param_scheduler(
+            [C.multi_step_param_scheduler([1, 0.1, 0.01], milestones=[60_000, 80_000],
+                                          num_updates=90_000),
+             C.cosine_param_scheduler(0.01, 0.0), C.step_param_scheduler(3, [1.0, 0.5]),
+             C.exponential_param_scheduler(1.0, 0.1), C.linear_param_scheduler(1.0, 0.0),
+             C.polynomial_decay_param_scheduler(1.0, 0.9), C.constant_param_scheduler(0.1)],
+            [0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], ["fixed"] + ["rescaled"] * 6),
+        0.001, 100 / 90_000)
+    expected = sampled(sched, 90_000)  # our scalar calls (fvcore's arithmetic)
+
+    def forbidden(self, where):
+        raise AssertionError("per-step Python call")
+
+    for cls in (C.ParamScheduler, *C.ParamScheduler.__subclasses__(),
+                C.StepWithFixedGammaParamScheduler, C.WarmupParamScheduler):
+        monkeypatch.setattr(cls, "__call__", forbidden)
+    lr = C.lr_multiplier(0.02, sched, 90_000)
+    np.testing.assert_array_equal(lr, 0.02 * expected)
+
+
+def test_phases_are_recorded_and_long_runs_stream(tmp_path):
+    # sample() records its phases (spec landmarks, write_npy's length) without per-step work
+    from schedarray import _plan
+
     sched = C.warmup_param_scheduler(
         C.multi_step_param_scheduler([1, 0.1, 0.01], milestones=[60_000, 80_000],
                                      num_updates=90_000), 0.001, 100 / 90_000)
     with _plan.recording() as plans:
         lr = C.lr_multiplier(0.02, sched, 90_000)
-    assert [len(p.pieces) for p in plans] == [4]
-    assert (lr[0], lr[-1]) == (0.02 * 0.001, 0.02 * 0.01)
+    assert [(p.kind, p.offset) for p in plans[0].pieces] == [
+        ("linear", 0), ("constant", 100), ("constant", 60_000), ("constant", 80_000)]
+    path = tmp_path / "lr.npy"
+    sa.write_npy(path, C.lr_multiplier, 0.02, sched, 90_000, chunk_steps=7_000, progress=False)
+    np.testing.assert_array_equal(np.load(path), lr)
 
 
 def test_dtype_out_groups_and_windows():
@@ -335,8 +394,7 @@ def test_dtype_out_groups_and_windows():
     np.testing.assert_array_equal(grid[:, 1], 0.2 * sched.sample(100))
     np.testing.assert_array_equal(sa.window(C.lr_multiplier, 37, 61, 0.1, sched, 100),
                                   exact[37:61])
-    fast = sched.sample(100, backend="numba")
-    assert np.max(np.abs(fast - sched.sample(100))) <= 4 * np.finfo(float).eps
+    np.testing.assert_array_equal(sched.sample(100, backend="numba"), sched.sample(100))
 
 
 def test_scalar_calls_and_repr():
@@ -352,10 +410,23 @@ def test_scalar_calls_and_repr():
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: C.constant_param_scheduler(1.0)(1.0), ValueError,
+    (lambda: C.constant_param_scheduler(1.0)(1.0), RuntimeError,
      r"where in \[0, 1\) \(fvcore raises RuntimeError\), got where=1.0"),
     (lambda: C.multi_step_param_scheduler([1.0, 0.1], num_updates=10, milestones=[5])(1.5),
+     RuntimeError, "fvcore raises RuntimeError"),
+    (lambda: C.multi_step_param_scheduler([1.0, 0.1], num_updates=10, milestones=[5])(1.5),
      ValueError, "fvcore raises RuntimeError"),
+    (lambda: C.constant_param_scheduler(1.0).sample(3, out=np.empty(2)), ValueError,
+     "out must have length 3"),
+    (lambda: C.step_param_scheduler(1, [1.0])(1.0), IndexError, "fvcore raises IndexError"),
+    (lambda: C.composite_param_scheduler(
+        [C.constant_param_scheduler(1.0), C.constant_param_scheduler(2.0)], [1.0, 0.0],
+        ["rescaled", "rescaled"])(0.9999995), ZeroDivisionError,
+     "fvcore raises ZeroDivisionError"),
+    (lambda: C.composite_param_scheduler(
+        [C.constant_param_scheduler(1.0), C.constant_param_scheduler(2.0)], [1.0, 0.0],
+        ["rescaled", "rescaled"]).sample(2_000_000), ZeroDivisionError,
+     "length 0 is reached at where=0.999999"),
     (lambda: C.multi_step_param_scheduler([1.0, 0.1]), ValueError,
      "num_updates and milestones cannot both be None"),
     (lambda: C.multi_step_param_scheduler([1.0, 0.1], num_updates=1), ValueError,
@@ -383,15 +454,16 @@ def test_scalar_calls_and_repr():
     (lambda: C.warmup_param_scheduler(C.constant_param_scheduler(1.0), 0.1, 0.1, "exp"),
      ValueError, "warmup_method must be one of"),
     (lambda: C.warmup_param_scheduler(C.constant_param_scheduler(1.0), 0.1, 1.0),
-     ValueError, "fvcore raises RuntimeError"),
+     RuntimeError, "fvcore raises RuntimeError"),
     (lambda: C.lr_multiplier(0.1, lambda w: 1.0, 10), TypeError,
      "multiplier must be a schedarray.compat.fvcore scheduler"),
     (lambda: C.lr_multiplier(0.1, C.constant_param_scheduler(1.0), 0), ValueError,
      "max_iter must be >= 1"),
 ])
 def test_bad_input_is_rejected(call, error, message):
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message) as info:
         call()
+    assert isinstance(info.value, ValueError if error is not TypeError else TypeError)
 
 
 def test_readme_native_equivalents():
@@ -438,3 +510,20 @@ def test_from_fvcore_refuses_what_it_cannot_know():
         C.from_fvcore(lambda where: 1.0)
     sched = C.cosine_param_scheduler(1.0, 0.0)
     assert C.from_fvcore(sched) is sched
+
+
+def test_libm_loops_and_their_python_fallback(monkeypatch):
+    # _libm calls the libm functions Python calls; when Numba would vectorise them through
+    # Intel SVML it falls back to Python's own math per element. Both are Python's values.
+    import math
+
+    from schedarray import _libm
+
+    w = np.arange(1000) / 1000 - 0.25
+    for exact in (True, False):
+        monkeypatch.setattr(_libm, "_EXACT", exact)
+        assert _libm.cos_pi_times(w).tolist() == [math.cos(math.pi * x) for x in w.tolist()]
+        assert _libm.pow_base(0.02, w).tolist() == [0.02 ** x for x in w.tolist()]
+        u = 1 - w * 3  # negative bases too, for integer powers (Python's +-pow(|x|, p))
+        for p, x in ((0.9, np.abs(u)), (2.0, u), (3.0, u), (0.0, u)):
+            assert _libm.pow_exponent(x, p).tolist() == [v ** p for v in x.tolist()]

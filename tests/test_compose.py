@@ -311,3 +311,11 @@ def test_any_window_of_any_schedule_is_the_slice_of_the_whole(name, n, dtype, x,
     assert got.tobytes() == whole[start:stop].tobytes()
     for i in (start, stop - 1) if stop > start else ():  # one-step windows
         assert sa.window(fn, i, i + 1).tobytes() == whole[i : i + 1].tobytes()
+
+
+def test_empty_window_of_join_schedules_calls_no_part():
+    # Found by the window property test: an empty window asked the first part for 0 steps.
+    part = partial(O.cosine_decay_schedule, init_value=1.0, decay_steps=5)
+    for a in range(3):
+        got = sa.window(O.join_schedules, a, a, 2, [part, part], [1])
+        assert got.shape == (0,)

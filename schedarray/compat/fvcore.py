@@ -8,7 +8,10 @@ arguments. So each function here returns a scheduler object, not an array:
 * ``sched(where)`` gives fvcore's value for one ``where``, with fvcore's
   arithmetic, its ``WHERE_EPSILON = 1e-6`` and its validation;
 * ``sched.sample(num_steps)`` gives the array ``result[t] = sched(t / num_steps)``,
-  built from formula pieces like every native schedule (no per-step Python);
+  bit-identical to fvcore's scalar calls: the ``where`` array is fvcore's
+  ``t / num_steps`` and every scheduler applies fvcore's float expressions to
+  it in fvcore's order, vectorized (no per-step Python; ``cos`` and ``**`` go
+  through the same ``libm`` functions as Python's, `schedarray._libm`);
 * `lr_multiplier` is detectron2's ``LRMultiplier``: ``result[t] = base_lr *
   multiplier(t / max_iter)`` for the ``max_iter`` updates of a detectron2 run
   (the constructor sets ``t = 0`` and ``scheduler.step()`` after every update
@@ -26,7 +29,7 @@ Conventions kept from fvcore that differ from schedarray's native ones:
 * a step change happens where ``int((where + 1e-6) * k)`` changes, so with
   more than ``10**6`` steps a step comes up to ``10**-6 * N`` steps early,
   and `step_param_scheduler` fails at the very end (fvcore raises
-  ``IndexError`` there; this raises `ValueError` when building the array);
+  ``IndexError`` there, and so does this, see below);
 * a composite switches to scheduler ``i + 1`` once ``where + 1e-6`` passes
   the cumulative length, so a ``'rescaled'`` scheduler may see a ``where``
   slightly below 0; a ``'fixed'`` one sees the global ``where``;
@@ -34,9 +37,14 @@ Conventions kept from fvcore that differ from schedarray's native ones:
   ``warmup_length`` (at its start with ``rescale_interval=True``), reached
   only one step after the warmup.
 
-Where fvcore raises (``RuntimeError`` for ``where`` outside ``[0, 1]``,
-``ValueError`` for bad arguments) this raises `ValueError` (or `TypeError`
-for a wrong type), with a message naming the value. Unlike fvcore,
+Where fvcore raises ``ValueError`` for bad arguments, this raises `ValueError`
+(or `TypeError` for a wrong type), with a message naming the value. Where
+fvcore fails at some ``where`` with another type (``RuntimeError`` for
+``where`` outside ``[0, 1]``, ``IndexError`` past a `step_param_scheduler`'s
+values, ``ZeroDivisionError`` in a ``'rescaled'`` scheduler of length 0), the
+scalar call and ``sample`` (at the first such step) raise an exception that is
+both a `ValueError` and fvcore's type (`schedarray.errors`), so a ported
+``except RuntimeError:`` still works. Unlike fvcore,
 `composite_param_scheduler` does not rewrite the caller's ``lengths`` list.
 """
 
@@ -45,15 +53,16 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import DTypeLike
+from numpy.typing import DTypeLike, NDArray
 
 from .. import _check as check
-from .._plan import Builder, render
+from .. import _plan
+from .._plan import Builder, Plan, active_window
 from .._types import Backend, FloatArray
+from ..errors import ScheduleIndexError, ScheduleRuntimeError, ScheduleZeroDivisionError
 
 __all__ = [
     "composite_param_scheduler",
@@ -73,24 +82,23 @@ __all__ = [
 WHERE_EPSILON = 1e-6
 
 
-@dataclass(frozen=True)
-class _Where:
-    """The ``where`` a scheduler sees at step ``t``.
+#: The first failing step of each scheduler that fails: (global step, exception).
+_Failures = list[tuple[int, Exception]]
 
-    ``fn(t)`` is exactly what fvcore computes; it equals ``(t - c) / d`` up
-    to rounding, the form the formula pieces use.
-    """
 
-    fn: Callable[[int], float]
-    c: float
-    d: float
+def _fail(fails: _Failures, idx: NDArray[np.int64], bad: NDArray[np.bool_],
+          make: Callable[[int], Exception]) -> None:
+    """Record the first step flagged in `bad` (``make(k)`` builds the error for element ``k``)."""
+    if bad.any():
+        k = int(np.argmax(bad))
+        fails.append((int(idx[k]), make(k)))
 
 
 def _runs(index: Callable[[int], Any], a: int, b: int) -> list[tuple[Any, int, int]]:
     """``(k, u, v)``: the steps ``[u, v)`` of ``[a, b)`` where ``index(t) == k``.
 
-    `index` must never decrease with ``t`` (true of every fvcore lookup,
-    whose float operations are monotone).
+    `index` must never decrease with ``t`` (true of fvcore's lookups, whose
+    float operations are monotone); each run costs a binary search.
     """
     result = []
     u = a
@@ -117,9 +125,25 @@ class ParamScheduler:
         """The value at ``where``, as fvcore computes it."""
         raise NotImplementedError
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        """Append the pieces of steps ``[a, b)``, where step ``t`` sees ``where.fn(t)``."""
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
+    ) -> NDArray[np.float64]:
+        """``[self(w) for w in where]`` with fvcore's float operations in fvcore's order.
+
+        `idx` holds the global step of each element; where fvcore would raise,
+        the first such step and its exception are appended to `fails` (the
+        values there are then meaningless).
+        """
         raise NotImplementedError
+
+    #: The formula kind that names this scheduler's phases (`schedarray.spec` landmarks).
+    _KIND = "constant"
+
+    def _phases(
+        self, a: int, b: int, where: Callable[[int], float]  # noqa: ARG002
+    ) -> list[tuple[str, int, int]]:
+        """``(kind, u, v)``: the phases of steps ``[a, b)``, step ``t`` seeing ``where(t)``."""
+        return [(self._KIND, a, b)]
 
     def sample(
         self,
@@ -131,15 +155,54 @@ class ParamScheduler:
     ) -> FloatArray:
         """``result[t] = self(t / num_steps)`` for ``t = 0 .. num_steps - 1``.
 
+        Bit for bit ``[fvcore_sched(t / num_steps) for t in range(num_steps)]``:
+        the ``where`` of every step is fvcore's ``t / num_steps``, and each
+        scheduler applies fvcore's float expressions to it in fvcore's order,
+        vectorized (``cos`` and ``**`` call the same ``libm`` functions as
+        Python, through `schedarray._libm`). Where fvcore raises at some step,
+        this raises the same error for the first such step, as an exception
+        that is also fvcore's type (`schedarray.errors`). `backend` is
+        accepted for a uniform signature; the values do not depend on it.
+        Under `schedarray.window` only the window's steps are computed (and
+        checked).
+
         Examples
         --------
         >>> cosine_param_scheduler(1.0, 0.0).sample(4)
         array([1.        , 0.85355339, 0.5       , 0.14644661])
         """
         n = check.integer(num_steps, "num_steps", minimum=1)
+        check.backend(backend)
+        start, stop = 0, n
+        requested = active_window()
+        if requested is not None:
+            start, stop = requested
+            if stop > n:
+                raise ValueError(
+                    f"window must lie inside the schedule, got stop={stop}, total_steps={n}"
+                )
+        buf = check.prepare_out(stop - start, dtype, out)
+        idx = np.arange(start, stop, dtype=np.int64)
+        fails: _Failures = []
+        values = self._values(idx / n, idx, fails)  # fvcore's where = t / n, correctly rounded
+        if fails:
+            raise min(fails, key=lambda f: f[0])[1]
+        buf[...] = values
+        sink = _plan._recorded.get()
+        if sink is not None:  # the phases, for schedarray.spec and write_npy's length
+            sink.append(self._phase_plan(n))
+        return buf
+
+    def _phase_plan(self, n: int) -> Plan:
+        """A plan that records the phases (never rendered: its pieces have no parameters).
+
+        Each run of one leaf scheduler, and of one value of a step scheduler, is a
+        piece; a binary search per run finds them, so this costs no per-step work.
+        """
         builder = Builder()
-        self._build(builder, 0, n, _Where(lambda t: t / n, 0.0, float(n)))
-        return render(builder.plan(), dtype, out, backend)
+        for kind, u, v in self._phases(0, n, lambda t: t / n):
+            builder.add(kind, v - u, ())
+        return builder.plan()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._args().items())
@@ -149,9 +212,9 @@ class ParamScheduler:
         return {}
 
 
-def _outside(name: str, where: float, closed: bool = True) -> ValueError:
+def _outside(name: str, where: float, closed: bool = True) -> ScheduleRuntimeError:
     interval = "[0, 1]" if closed else "[0, 1)"
-    return ValueError(
+    return ScheduleRuntimeError(
         f"{name} is defined for where in {interval} (fvcore raises RuntimeError), "
         f"got where={where!r}"
     )
@@ -171,13 +234,18 @@ class ConstantParamScheduler(ParamScheduler):
             raise _outside("ConstantParamScheduler", where, closed=False)
         return self.value
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        self(where.fn(b - 1))
-        builder.constant(b - a, self.value)
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
+    ) -> NDArray[np.float64]:
+        _fail(fails, idx, where >= 1.0, lambda k: _outside(
+            "ConstantParamScheduler", float(where[k]), closed=False))
+        return np.full(where.shape, self.value)
 
 
 class CosineParamScheduler(ParamScheduler):
     """The fvcore ``CosineParamScheduler``."""
+
+    _KIND = "cosine"
 
     def __init__(self, start_value: float, end_value: float) -> None:
         self.start_value = check.real(start_value, "start_value")
@@ -191,13 +259,19 @@ class CosineParamScheduler(ParamScheduler):
             1 + math.cos(math.pi * where)
         )
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        params = (self.start_value, self.end_value, where.d, 1.0)
-        builder.add("cosine", b - a, params, x0=a - where.c)
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures  # noqa: ARG002
+    ) -> NDArray[np.float64]:
+        from .._libm import cos_pi_times
+
+        half = 0.5 * (self.start_value - self.end_value)
+        return self.end_value + half * (1 + cos_pi_times(where))
 
 
 class ExponentialParamScheduler(ParamScheduler):
     """The fvcore ``ExponentialParamScheduler``."""
+
+    _KIND = "exponential"
 
     def __init__(self, start_value: float, decay: float) -> None:
         self.start_value = check.real(start_value, "start_value")
@@ -209,13 +283,18 @@ class ExponentialParamScheduler(ParamScheduler):
     def __call__(self, where: float) -> float:
         return self.start_value * (self.decay**where)
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        params = (self.start_value, self.decay, where.d, 0.0)
-        builder.add("exponential", b - a, params, x0=a - where.c)
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures  # noqa: ARG002
+    ) -> NDArray[np.float64]:
+        from .._libm import pow_base
+
+        return self.start_value * pow_base(self.decay, where)
 
 
 class LinearParamScheduler(ParamScheduler):
     """The fvcore ``LinearParamScheduler``."""
+
+    _KIND = "linear"
 
     def __init__(self, start_value: float, end_value: float) -> None:
         self.start_value = check.real(start_value, "start_value")
@@ -227,20 +306,16 @@ class LinearParamScheduler(ParamScheduler):
     def __call__(self, where: float) -> float:
         return self.end_value * where + self.start_value * (1 - where)
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        # A straight line through fvcore's own first and last values: it may
-        # run past either end value (a 'rescaled' where below 0), so no clip.
-        first, last = self(where.fn(a)), self(where.fn(b - 1))
-        if b - a == 1:
-            builder.constant(1, first)
-        else:
-            span = b - a - 1
-            builder.add("linear", b - a, (first, last, float(span)),
-                        pins=((0, first), (span, last)))
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures  # noqa: ARG002
+    ) -> NDArray[np.float64]:
+        return self.end_value * where + self.start_value * (1 - where)
 
 
 class PolynomialDecayParamScheduler(ParamScheduler):
     """The fvcore ``PolynomialDecayParamScheduler``."""
+
+    _KIND = "polynomial"
 
     def __init__(self, base_value: float, power: float) -> None:
         self.base_value = check.real(base_value, "base_value")
@@ -251,22 +326,24 @@ class PolynomialDecayParamScheduler(ParamScheduler):
 
     def __call__(self, where: float) -> float:
         if where > 1.0 and not self.power.is_integer():
-            raise ValueError(
-                "PolynomialDecayParamScheduler gives a complex number past where=1 "
-                f"(fvcore returns it), got where={where!r}, power={self.power!r}"
-            )
+            raise self._complex(where)
         return self.base_value * (1 - where) ** self.power
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        w0, w1 = where.fn(a), where.fn(b - 1)
-        self(w1)
-        u0 = 1 - w0  # (1 - where) at step a; it shrinks by 1/d per step
-        if w1 > 1.0 or u0 <= 0 or b - a == 1:
-            for t in range(a, b):  # only at or past where = 1, outside fvcore's range
-                builder.constant(1, self(where.fn(t)))
-            return
-        params = (self.base_value * u0**self.power, 0.0, where.d * u0, self.power)
-        builder.add("polynomial", b - a, params)
+    def _complex(self, where: float) -> ValueError:
+        return ValueError(
+            "PolynomialDecayParamScheduler gives a complex number past where=1 "
+            f"(fvcore returns it), got where={where!r}, power={self.power!r}"
+        )
+
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
+    ) -> NDArray[np.float64]:
+        from .._libm import pow_exponent
+
+        if not self.power.is_integer():
+            _fail(fails, idx, where > 1.0, lambda k: self._complex(float(where[k])))
+            where = np.minimum(where, 1.0)
+        return self.base_value * pow_exponent(1 - where, self.power)
 
 
 class StepParamScheduler(ParamScheduler):
@@ -286,19 +363,35 @@ class StepParamScheduler(ParamScheduler):
     def _index(self, where: float) -> int:
         ind = int((where + WHERE_EPSILON) * len(self.values))
         if not -len(self.values) <= ind < len(self.values):
-            raise ValueError(
-                f"StepParamScheduler has no value {ind} at where={where!r} "
-                f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError), "
-                f"got {len(self.values)} values"
-            )
+            raise self._past_end(ind, where)
         return ind
+
+    def _past_end(self, ind: int, where: float) -> ScheduleIndexError:
+        return ScheduleIndexError(
+            f"StepParamScheduler has no value {ind} at where={where!r} "
+            f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError), "
+            f"got {len(self.values)} values"
+        )
 
     def __call__(self, where: float) -> float:
         return self.values[self._index(where)]
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        for ind, u, v in _runs(lambda t: self._index(where.fn(t)), a, b):
-            builder.constant(v - u, self.values[ind])
+    def _phases(self, a: int, b: int, where: Callable[[int], float]) -> list[tuple[str, int, int]]:
+        def index(t: int) -> int:
+            return int((where(t) + WHERE_EPSILON) * len(self.values))
+
+        return [("constant", u, v) for _, u, v in _runs(index, a, b)]
+
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
+    ) -> NDArray[np.float64]:
+        k = len(self.values)
+        ind = np.trunc((where + WHERE_EPSILON) * k)  # Python's int() truncates
+        bad = (ind >= k) | (ind < -k)
+        _fail(fails, idx, bad, lambda j: self._past_end(int(ind[j]), float(where[j])))
+        ind = np.where(bad, 0, ind).astype(np.int64)
+        ind[ind < 0] += k  # Python's negative indexing
+        return np.asarray(self.values, dtype=np.float64)[ind]
 
 
 class StepWithFixedGammaParamScheduler(StepParamScheduler):
@@ -381,9 +474,22 @@ class MultiStepParamScheduler(ParamScheduler):
     def __call__(self, where: float) -> float:
         return self.values[self._index(where)]
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        for ind, u, v in _runs(lambda t: self._index(where.fn(t)), a, b):
-            builder.constant(v - u, self.values[ind])
+    def _phases(self, a: int, b: int, where: Callable[[int], float]) -> list[tuple[str, int, int]]:
+        def index(t: int) -> int:
+            epoch = int((where(t) + WHERE_EPSILON) * self.num_updates)
+            return bisect.bisect_right(self.milestones, epoch)
+
+        return [("constant", u, v) for _, u, v in _runs(index, a, b)]
+
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
+    ) -> NDArray[np.float64]:
+        _fail(fails, idx, where > 1.0,
+              lambda k: _outside("MultiStepParamScheduler", float(where[k])))
+        epoch = np.trunc((where + WHERE_EPSILON) * self.num_updates)
+        ind = np.searchsorted(np.asarray(self.milestones, dtype=np.float64), epoch,
+                              side="right")  # bisect_right
+        return np.asarray(self.values, dtype=np.float64)[ind]
 
 
 class CompositeParamScheduler(ParamScheduler):
@@ -431,6 +537,12 @@ class CompositeParamScheduler(ParamScheduler):
         self.schedulers = tuple(schedulers)
         self.lengths = tuple(lengths)
         self.interval_scaling = tuple(scaling)
+        # fvcore's running_total after each scheduler, summed in its order.
+        totals, running = [], 0.0
+        for k, x in enumerate(self.lengths):
+            running = x if k == 0 else running + x
+            totals.append(running)
+        self._totals = np.array(totals, dtype=np.float64)
 
     def _args(self) -> dict[str, Any]:
         return {"schedulers": list(self.schedulers), "lengths": list(self.lengths),
@@ -449,28 +561,57 @@ class CompositeParamScheduler(ParamScheduler):
         if self.interval_scaling[i] != "rescaled":
             return where
         if self.lengths[i] == 0:
-            raise ValueError(
-                f"a 'rescaled' scheduler of length 0 is reached at where={where!r} "
-                "(fvcore raises ZeroDivisionError)"
-            )
+            raise self._zero_length(where)
         return (where - (total - self.lengths[i])) / self.lengths[i]
+
+    @staticmethod
+    def _zero_length(where: float) -> ScheduleZeroDivisionError:
+        return ScheduleZeroDivisionError(
+            f"a 'rescaled' scheduler of length 0 is reached at where={where!r} "
+            "(fvcore raises ZeroDivisionError)"
+        )
 
     def __call__(self, where: float) -> float:
         i, total = self._segment(where)
         return self.schedulers[i](self._local(i, total, where))
 
-    def _build(self, builder: Builder, a: int, b: int, where: _Where) -> None:
-        for (i, total), u, v in _runs(lambda t: self._segment(where.fn(t)), a, b):
+    def _phases(self, a: int, b: int, where: Callable[[int], float]) -> list[tuple[str, int, int]]:
+        result = []
+        for (i, total), u, v in _runs(lambda t: self._segment(where(t)), a, b):
             inner = where
             if self.interval_scaling[i] == "rescaled":
-                self._local(i, total, where.fn(u))  # length 0 fails as in fvcore
-                start, length = total - self.lengths[i], self.lengths[i]
+                if self.lengths[i] == 0:  # fvcore fails here; sample() raises
+                    result.append(("constant", u, v))
+                    continue
 
-                def fn(t: int, i: int = i, total: float = total) -> float:
-                    return self._local(i, total, where.fn(t))
+                def inner(t: int, i: int = i, total: float = total) -> float:
+                    return self._local(i, total, where(t))
 
-                inner = _Where(fn, where.c + start * where.d, where.d * length)
-            self.schedulers[i]._build(builder, u, v, inner)
+            result += self.schedulers[i]._phases(u, v, inner)
+        return result
+
+    def _values(
+        self, where: NDArray[np.float64], idx: NDArray[np.int64], fails: _Failures
+    ) -> NDArray[np.float64]:
+        # fvcore walks i up while where + eps > running_total (and i is not the
+        # last): the first i with where + eps <= totals[i], the totals being
+        # non-decreasing.
+        pick = np.searchsorted(self._totals, where + WHERE_EPSILON, side="left")
+        np.minimum(pick, len(self.schedulers) - 1, out=pick)
+        out = np.empty(where.shape)
+        for i in np.unique(pick).tolist():
+            mask = pick == i
+            local, steps = where[mask], idx[mask]
+            if self.interval_scaling[i] == "rescaled":
+                length = self.lengths[i]
+                if length == 0:
+                    _fail(fails, steps, np.ones(local.shape, dtype=bool),
+                          lambda k, local=local: self._zero_length(float(local[k])))
+                    out[mask] = 0.0
+                    continue
+                local = (local - (float(self._totals[i]) - length)) / length
+            out[mask] = self.schedulers[i]._values(local, steps, fails)
+        return out
 
 
 class WarmupParamScheduler(CompositeParamScheduler):
@@ -519,7 +660,8 @@ class WarmupParamScheduler(CompositeParamScheduler):
 def constant_param_scheduler(value: float) -> ConstantParamScheduler:
     """The fvcore ``ConstantParamScheduler(value)``: `value` for every ``where < 1``.
 
-    fvcore raises for ``where >= 1``; so does this (`ValueError`).
+    fvcore raises ``RuntimeError`` for ``where >= 1``; so does this
+    (`schedarray.errors.ScheduleRuntimeError`, also a `ValueError`).
 
     Examples
     --------
@@ -593,7 +735,8 @@ def step_param_scheduler(num_updates: float, values: Sequence[float]) -> StepPar
     The values share the run equally. `num_updates` is checked (> 0) and
     otherwise unused, as in fvcore. With more than ``10**6`` steps the
     epsilon reaches past the last value at the very end, where fvcore raises
-    ``IndexError``; building such an array raises `ValueError`.
+    ``IndexError``; so does building such an array
+    (`schedarray.errors.ScheduleIndexError`, also a `ValueError`).
 
     Examples
     --------

@@ -48,6 +48,7 @@ from numpy.typing import DTypeLike
 from .. import _check as check
 from .._plan import Builder, Phase, first_steps, runs_of
 from .._types import Backend, FloatArray
+from ..errors import ScheduleZeroDivisionError
 from .torch import PerGroup, _per_group, _render_groups
 
 __all__ = [
@@ -376,7 +377,8 @@ def get_polynomial_decay_schedule_with_warmup(
     and ``lr_end / l_0`` after ``T``: with one group the lr decays to exactly
     `lr_end` at ``t = T``, one update after the last. HF's checks apply:
     ``l_0 > lr_end``; ``T == W`` is an error when step ``W`` is in the array
-    (HF divides by zero there), as is a negative `power`. Native:
+    (HF's ``ZeroDivisionError``: `schedarray.errors.ScheduleZeroDivisionError`,
+    a `ValueError` too), as is a negative `power`. Native:
     `schedarray.warmup_decay` with ``decay="polynomial"``.
 
     Examples
@@ -393,7 +395,7 @@ def get_polynomial_decay_schedule_with_warmup(
         raise ValueError(f"lr_end ({lr_end}) must be smaller than initial lr ({init})")
     n = _training_length(num_steps, t)
     if t == w and w < n:
-        raise ValueError(
+        raise ScheduleZeroDivisionError(
             "num_training_steps == num_warmup_steps divides by zero at step num_warmup_steps "
             f"(as in HF), got num_warmup_steps={w}, num_training_steps={t}, num_steps={n}"
         )

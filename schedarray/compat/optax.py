@@ -891,6 +891,8 @@ def join_schedules(
     shifts = (0, *bounds)
     parts = []
     for k, a, b in _owners(bounds, start, stop):
+        if a >= b:  # an empty window reads nothing
+            continue
         need = int(b) - shifts[k]
         lo = a - shifts[k]
         part = schedules[k]

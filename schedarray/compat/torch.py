@@ -49,6 +49,8 @@ from .. import _check as check
 from .._formulas import CYCLIC_MODES
 from .._plan import Builder, Phase, Plan, render, span, steps_of, takes_parts
 from .._types import Backend, FloatArray
+from ..errors import ScheduleZeroDivisionError
+from . import _torch_steps as _sim
 
 __all__ = [
     "chained_scheduler",
@@ -67,6 +69,8 @@ __all__ = [
     "polynomial_lr",
     "sequential_lr",
     "step_lr",
+    "swa_recipe",
+    "swalr",
 ]
 
 #: A value per parameter group, or one value for all of them.
@@ -363,7 +367,9 @@ def constant_lr(
     The full lr returns at ``t == total_iters`` as torch's ``(lr * factor) *
     (1 / factor)``, bit for bit. Quirks kept: ``total_iters=0`` keeps the factor
     forever (torch's recursion never undoes it), and ``factor=0`` is an error
-    when ``total_iters`` falls inside the array (torch divides by zero there).
+    when ``total_iters`` falls inside the array (torch divides by zero there:
+    `schedarray.errors.ScheduleZeroDivisionError`, a `ZeroDivisionError` and a
+    `ValueError`).
 
     Examples
     --------
@@ -376,7 +382,7 @@ def constant_lr(
         raise ValueError(f"factor must be in [0, 1], got factor={factor!r}")
     total = check.integer(total_iters, "total_iters")
     if f == 0 and 0 < total < n:
-        raise ValueError(
+        raise ScheduleZeroDivisionError(
             "factor=0 divides by zero when torch restores the lr at total_iters, got "
             f"factor={factor!r}, total_iters={total}, num_steps={n}"
         )
@@ -837,7 +843,7 @@ def _one_cycle(
             a, b = (level[m0], level[m1]) if momentum else (level[lr0], level[lr1])
             span = end_step - start_step
             if stop > at and span == 0:
-                raise ValueError(
+                raise ScheduleZeroDivisionError(
                     f"phase {i} of this OneCycleLR has zero length (torch divides by zero at "
                     f"step {at}), got total_steps={total}, pct_start={pct_start!r}, "
                     f"three_phase={three}"
@@ -894,7 +900,8 @@ def one_cycle_lr(
     ``t == N`` (where the last phase runs past its end), so ``num_steps = N + 1``
     is allowed, and anything longer raises torch's own ``ValueError("Tried to
     step N+1 times. ...")``. Where torch divides by zero (a phase of zero length
-    that a step falls in, e.g. ``pct_start * N == 1``) this raises `ValueError`.
+    that a step falls in, e.g. ``pct_start * N == 1``) this raises
+    `schedarray.errors.ScheduleZeroDivisionError` (a `ValueError` too).
     Unlike torch, an int `pct_start` is accepted. Native: `schedarray.one_cycle`,
     whose landmarks sit on whole steps. The momentum is `one_cycle_lr_momentum`.
 
@@ -1011,6 +1018,15 @@ def sequential_lr(
     f(n)[a:b]`` — every schedarray schedule and composition does; a callable
     that ignores the window is sliced.
 
+    Joining arrays does not reproduce torch's float path either. When every
+    entry is a *spec*, ``functools.partial(<function of this module>, base_lr,
+    **params)`` (no ``num_steps``), the schedulers are instead stepped exactly
+    as torch's ``SequentialLR`` steps them (its ``recursive_undo``, each
+    scheduler's recursive ``get_lr``, ``_get_closed_form_lr`` at a milestone),
+    so the values are torch's own, bit for bit, quirk included; `num_steps` is
+    then required. That path is a recurrence: under `schedarray.window` it runs
+    from step 0 and returns the window's steps.
+
     Examples
     --------
     >>> warmup = linear_lr(1.0, 2, start_factor=0.5, total_iters=2)
@@ -1021,6 +1037,8 @@ def sequential_lr(
         raise TypeError(f"schedulers must be a sequence, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
+    if _sim.is_spec_list(schedulers, _functions()):
+        return _sequential_specs(schedulers, milestones, num_steps, dtype, out)
     marks = check.milestones(milestones, "milestones", strict=False)
     if len(marks) != len(schedulers) - 1:
         raise ValueError(
@@ -1065,6 +1083,7 @@ def chained_scheduler(
     schedulers: Sequence[ArrayLike],
     base_lr: PerGroup,
     *,
+    num_steps: int | None = None,
     dtype: DTypeLike | None = None,
     out: Any = None,
 ) -> FloatArray:
@@ -1082,19 +1101,38 @@ def chained_scheduler(
     ``CosineAnnealingWarmRestarts``: torch drops the factors of those before
     them), for ``CosineAnnealingLR`` with ``eta_min != 0`` (its step is affine,
     not a factor) or past ``T_max`` (torch restarts its rise from ``base_lr``
-    there, dropping the other factors). For those, write the combined shape
-    with native schedules.
+    there, dropping the other factors), nor torch's float rounding where a
+    step is affine (up to ``1.5e-9`` of the largest value).
+
+    For torch's exact values in every case, give *specs* instead of arrays:
+    ``functools.partial(<function of this module>, **params)`` without
+    ``base_lr`` and ``num_steps`` (e.g. ``partial(cosine_annealing_lr,
+    T_max=10, eta_min=0.1)``), and `num_steps`. The schedulers are then
+    constructed and stepped as torch does (each constructor's step, then every
+    scheduler's recursive ``get_lr`` on the lr the previous one left, ``initial_lr``
+    shared through the optimizer), in one Numba loop: bit for bit torch's
+    values for every combination, `swalr` included. A user's ``lr_lambda`` or
+    ``scale_fn`` is called once per step beforehand.
 
     Examples
     --------
     >>> chained_scheduler([constant_lr(1.0, 4, factor=0.1, total_iters=2),
     ...                    exponential_lr(1.0, 4, gamma=0.9)], 1.0)
     array([0.1  , 0.09 , 0.81 , 0.729])
+    >>> from functools import partial
+    >>> chained_scheduler([partial(constant_lr, factor=0.1, total_iters=2),
+    ...                    partial(exponential_lr, gamma=0.9)], 1.0, num_steps=4)
+    array([0.1  , 0.09 , 0.81 , 0.729])
     """
     if isinstance(schedulers, (str, bytes)) or not isinstance(schedulers, Sequence):
         raise TypeError(f"schedulers must be a sequence of arrays, got schedulers={schedulers!r}")
     if len(schedulers) < 1:
         raise ValueError("schedulers must hold at least one schedule, got none")
+    if _sim.is_spec_list(schedulers, _functions()):
+        return _chained_specs(schedulers, base_lr, num_steps, dtype, out)
+    if num_steps is not None:
+        raise ValueError("num_steps is for schedulers given as functools.partial specs (arrays "
+                         f"set their own length), got num_steps={num_steps!r}")
     arrays = [_schedule_array(s, f"schedulers[{k}]") for k, s in enumerate(schedulers)]
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
@@ -1117,3 +1155,207 @@ def chained_scheduler(
     buf = check.prepare_out((stop - start, *shape[1:]), kind, out)
     buf[...] = result
     return buf
+
+
+# --------------------------------------------------------------------------------------
+# Specs stepped as torch steps them (chains, SequentialLR, SWALR)
+# --------------------------------------------------------------------------------------
+
+
+def _functions() -> dict[str, Callable[..., Any]]:
+    """The functions a spec may name, and the SWALR argument check."""
+    found = {name: globals()[name] for name in _sim.KINDS}
+    found["_swalr_args"] = _swalr_args
+    return found
+
+
+def _spec_result(
+    values: NDArray[np.float64], dtype: DTypeLike | None, out: Any
+) -> FloatArray:
+    start, stop = span(values.shape[0])
+    kind = dtype if dtype is not None else (
+        out.dtype if isinstance(out, np.ndarray) else np.float64)
+    return _store(values[start:stop], kind, out)
+
+
+def _optimizer_lr(specs: Sequence[_sim.Spec], base_lr: Any) -> Any:
+    """The optimizer's lr: `base_lr`, or the one the specs bind (they must agree)."""
+    bound = [s.args["base_lr"] for s in specs
+             if s.kind != "cyclic_lr" and s.args.get("base_lr") is not None]
+    given = [base_lr] if base_lr is not None else []
+    values = given + bound
+    for v in values[1:]:
+        if not np.array_equal(np.asarray(v, dtype=float), np.asarray(values[0], dtype=float)):
+            raise ValueError("the schedulers share one optimizer, so every base_lr must be the "
+                             f"same, got base_lr={values[0]!r} and base_lr={v!r}")
+    return values[0] if values else None
+
+
+def _chained_specs(
+    entries: Sequence[Any], base_lr: PerGroup, num_steps: int | None,
+    dtype: DTypeLike | None, out: Any,
+) -> FloatArray:
+    if num_steps is None:
+        raise ValueError("num_steps is required when the schedulers are specs, got "
+                         "num_steps=None")
+    n = _length(num_steps)
+    functions = _functions()
+    specs = [_sim.as_spec(e, functions) for e in entries]
+    lr = _optimizer_lr(specs, base_lr)
+    return _spec_result(_sim.simulate(specs, lr, n, functions), dtype, out)
+
+
+def _sequential_specs(
+    entries: Sequence[Any], milestones: Sequence[int], num_steps: int | None,
+    dtype: DTypeLike | None, out: Any,
+) -> FloatArray:
+    marks = check.milestones(milestones, "milestones", strict=False)
+    if len(marks) != len(entries) - 1:
+        raise ValueError(
+            "milestones must have one entry fewer than schedulers, got "
+            f"len(milestones)={len(marks)}, len(schedulers)={len(entries)}"
+        )
+    if num_steps is None:
+        raise ValueError("num_steps is required when the schedulers are specs, got "
+                         "num_steps=None")
+    n = _length(num_steps)
+    functions = _functions()
+    specs = [_sim.as_spec(e, functions) for e in entries]
+    lr = _optimizer_lr(specs, None)
+    values = _sim.simulate(specs, lr, n, functions, milestones=marks)
+    return _spec_result(values, dtype, out)
+
+
+def _swalr_args(swa_lr: PerGroup, anneal_epochs: int, anneal_strategy: str) -> None:
+    """The checks of torch's SWALR, with its messages."""
+    if anneal_strategy not in ("cos", "linear"):
+        raise ValueError("anneal_strategy must be one of 'cos' or 'linear', "
+                         f"instead got anneal_strategy={anneal_strategy!r}")
+    if isinstance(anneal_epochs, bool) or not isinstance(anneal_epochs, (int, np.integer)) \
+            or anneal_epochs < 0:
+        raise ValueError("anneal_epochs must be an int equal or greater than 0, got "
+                         f"anneal_epochs={anneal_epochs!r}")
+    _per_group({"swa_lr": swa_lr})
+
+
+def swalr(
+    base_lr: PerGroup,
+    num_steps: int,
+    swa_lr: PerGroup,
+    anneal_epochs: int = 10,
+    anneal_strategy: str = "cos",
+    *,
+    dtype: DTypeLike = np.float64,
+    out: Any = None,
+    backend: Backend = "auto",
+) -> FloatArray:
+    r"""``torch.optim.swa_utils.SWALR``: anneal from the current lr to `swa_lr`, then hold it.
+
+    `base_lr` is the lr the optimizer holds when SWALR is constructed (for
+    SWALR after another schedule, see `swa_recipe`); ``result[k]`` is the lr
+    after ``k`` calls of ``step()``. With ``a(s) = (1 - cos(pi s)) / 2``
+    (``"cos"``) or ``a(s) = s`` (``"linear"``) and ``A = anneal_epochs``,
+
+    .. math:: \mathrm{lr}_k = a(k / A)\, \mathrm{swa\_lr}
+              + (1 - a(k / A))\, \mathrm{base\_lr}, \qquad
+              \mathrm{lr}_k = \mathrm{swa\_lr} \ (k \ge A)
+
+    computed as torch does, by undoing the previous step's blend and blending
+    again (``_get_initial_lr``), so the values equal torch's bit for bit (one
+    Numba loop over the ``A`` annealing steps). ``anneal_epochs=0`` sets
+    `swa_lr` already in the constructor, as torch does. `swa_lr` may be one
+    value per group (then `base_lr` too, or a scalar for all).
+
+    Resuming: torch's ``state_dict`` holds ``_step_count`` and the optimizer's
+    holds the current lr and ``swa_lr``; a new SWALR loaded from them
+    continues exactly where the saved one stopped, so the resumed values are
+    this array from the restored step on. A SWALR rebuilt without the
+    optimizer's state restarts its annealing from the lr it finds.
+
+    Examples
+    --------
+    >>> swalr(1.0, 5, swa_lr=0.5, anneal_epochs=2, anneal_strategy="linear")
+    array([1.  , 0.75, 0.5 , 0.5 , 0.5 ])
+    """
+    n = _length(num_steps)
+    check.backend(backend)
+    _swalr_args(swa_lr, anneal_epochs, anneal_strategy)
+    spec = _sim.Spec("swalr", {"swa_lr": swa_lr, "anneal_epochs": int(anneal_epochs),
+                                 "anneal_strategy": anneal_strategy})
+    head = min(n, int(anneal_epochs) + 2)  # from step anneal_epochs on the lr is swa_lr
+    values = _sim.simulate([spec], base_lr, head, _functions())
+    if head < n:
+        values = np.concatenate([values, np.repeat(values[-1:], n - head, axis=0)])
+    return _spec_result(values, dtype, out)
+
+
+def swa_recipe(
+    scheduler: ArrayLike | Callable[..., ArrayLike],
+    swa_start: int,
+    swa_lr: PerGroup,
+    anneal_epochs: int = 10,
+    anneal_strategy: str = "cos",
+    *,
+    num_steps: int,
+    base_lr: PerGroup | None = None,
+    dtype: DTypeLike | None = None,
+    out: Any = None,
+) -> FloatArray:
+    r"""The SWA recipe of torch: `scheduler` until `swa_start`, then ``SWALR``.
+
+    The loop of ``torch.optim.swa_utils``' documentation, with both schedulers
+    built before it::
+
+        scheduler = ...                          # e.g. CosineAnnealingLR
+        swa_scheduler = SWALR(optimizer, swa_lr, anneal_epochs, anneal_strategy)
+        for i in range(num_steps):
+            train(...)                           # uses result[i]
+            if i > swa_start:
+                swa_scheduler.step()
+            else:
+                scheduler.step()
+
+    so ``result[t]`` is `scheduler`'s value up to ``t = swa_start + 1``, and
+    from there SWALR anneals from that value to `swa_lr`. `scheduler` is a
+    spec, ``functools.partial(<function of this module>, **params)`` (then
+    `base_lr` is the optimizer's lr and both run on torch's arithmetic,
+    bit for bit), or the array of its values (1-D, or 2-D steps x groups) covering
+    ``swa_start + 2`` steps. With an array, ``anneal_epochs=0`` is an error:
+    then torch's SWALR sets `swa_lr` in its constructor, before `scheduler`'s
+    own steps, which continue from it, and only a spec can follow that.
+
+    Examples
+    --------
+    >>> swa_recipe(exponential_lr(1.0, 4, gamma=0.5), 1, swa_lr=0.05, anneal_epochs=2,
+    ...            anneal_strategy="linear", num_steps=6)
+    array([1.  , 0.5 , 0.25, 0.15, 0.05, 0.05])
+    """
+    n = _length(num_steps)
+    start = check.integer(swa_start, "swa_start")
+    _swalr_args(swa_lr, anneal_epochs, anneal_strategy)
+    functions = _functions()
+    spec = _sim.as_spec(scheduler, functions)
+    swa = _sim.Spec("swalr", {"swa_lr": swa_lr, "anneal_epochs": int(anneal_epochs),
+                                "anneal_strategy": anneal_strategy})
+    if spec is not None:
+        who = np.array([0 if i <= start else 1 for i in range(n - 1)], dtype=np.int64)
+        lr = _optimizer_lr([spec], base_lr)
+        values = _sim.simulate([spec, swa], lr, n, functions, who=who)
+        return _spec_result(values, dtype, out)
+    if anneal_epochs == 0:
+        raise ValueError("anneal_epochs=0 makes SWALR set swa_lr in its constructor, before "
+                         "the scheduler's own steps: give the scheduler as a "
+                         "functools.partial spec, got an array and anneal_epochs=0")
+    arr = _schedule_array(scheduler, "scheduler")
+    head = min(n, start + 2)
+    if arr.shape[0] < head:
+        raise ValueError(f"scheduler must cover the {head} steps before SWALR takes over, "
+                         f"got len(scheduler)={arr.shape[0]}")
+    values = np.empty((n, *arr.shape[1:]))
+    values[:head] = arr[:head]
+    if n > head:
+        first = arr[head - 1]
+        tail = swalr(first.tolist() if first.ndim else float(first), n - head + 1, swa_lr,
+                     anneal_epochs, anneal_strategy)
+        values[head - 1:] = tail
+    return _spec_result(values, dtype, out)
