@@ -304,7 +304,8 @@ def cut(values: ArrayLike, *, start: int = 0, stop: int | None = None) -> FloatA
     return _keep_spec(buf, "slice", "values", values, start=a, **extra)
 
 
-def _elementwise(parts: tuple[ArrayLike, ...], name: str) -> list[NDArray[np.floating]]:
+def _combine(parts: tuple[ArrayLike, ...], name: str, op: np.ufunc, what: str) -> FloatArray:
+    """`op` of schedules of one length, step by step (`multiply`, `add`); windows too."""
     if not parts:
         raise ValueError(f"{name} needs at least one part, got none")
     arrays = [_values(p, f"parts[{i}]") for i, p in enumerate(parts)]
@@ -312,7 +313,15 @@ def _elementwise(parts: tuple[ArrayLike, ...], name: str) -> list[NDArray[np.flo
         if a.shape != arrays[0].shape:
             raise ValueError(f"{name} needs parts of one length, got len(parts[0])="
                              f"{arrays[0].shape[0]}, len(parts[{i}])={a.shape[0]}")
-    return arrays
+    n = arrays[0].shape[0]
+    start, stop = span(n)
+    buf = np.array(arrays[0][start:stop], dtype=np.result_type(*arrays), copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for a in arrays[1:]:
+            op(buf, a[start:stop], out=buf)
+    if not np.all(np.isfinite(buf)):
+        raise ValueError(f"{name} overflows: the {what} of the parts is not finite")
+    return _keep_spec(buf, name, "parts", list(parts)) if (start, stop) == (0, n) else buf
 
 
 def multiply(*parts: ArrayLike) -> FloatArray:
@@ -323,14 +332,7 @@ def multiply(*parts: ArrayLike) -> FloatArray:
     >>> multiply([1.0, 0.5], [0.0, 1.0])
     array([0. , 0.5])
     """
-    arrays = _elementwise(parts, "multiply")
-    buf = np.array(arrays[0], dtype=np.result_type(*arrays), copy=True)
-    with np.errstate(over="ignore"):
-        for a in arrays[1:]:
-            buf *= a
-    if not np.all(np.isfinite(buf)):
-        raise ValueError("multiply overflows: the product of the parts is not finite")
-    return _keep_spec(buf, "multiply", "parts", list(parts))
+    return _combine(parts, "multiply", np.multiply, "product")
 
 
 def add(*parts: ArrayLike) -> FloatArray:
@@ -341,11 +343,4 @@ def add(*parts: ArrayLike) -> FloatArray:
     >>> add([1.0, 0.5], [0.1, 0.0])
     array([1.1, 0.5])
     """
-    arrays = _elementwise(parts, "add")
-    buf = np.array(arrays[0], dtype=np.result_type(*arrays), copy=True)
-    with np.errstate(over="ignore"):
-        for a in arrays[1:]:
-            buf += a
-    if not np.all(np.isfinite(buf)):
-        raise ValueError("add overflows: the sum of the parts is not finite")
-    return _keep_spec(buf, "add", "parts", list(parts))
+    return _combine(parts, "add", np.add, "sum")

@@ -278,6 +278,8 @@ def _compositions(n, dtype, x=0.9286317892234989):
         "join": partial(sa.join, a[:half], b[half:]),
         "scale": partial(sa.scale, a, 0.3),
         "clip": partial(sa.clip, b, low=0.95, high=0.99),
+        "multiply": partial(sa.multiply, a, b),
+        "add": partial(sa.add, a, b),
         "groups": partial(sa.groups, a, [1.0, 0.5]),
         "layer_decay": partial(sa.groups, b, sa.layer_decay(3, 0.75)),
         "envelope": partial(sa.envelope, b, warmup_steps="30%", cooldown_steps="30%"),
