@@ -1191,16 +1191,22 @@ def _optimizer_lr(specs: Sequence[_sim.Spec], base_lr: Any) -> Any:
     return values[0] if values else None
 
 
+def _specs_of(
+    entries: Sequence[Any], num_steps: int | None
+) -> tuple[int, dict[str, Callable[..., Any]], list[_sim.Spec]]:
+    """The length, the functions a spec may name, and the specs of a spec chain."""
+    if num_steps is None:
+        raise ValueError("num_steps is required when the schedulers are specs, got "
+                         "num_steps=None")
+    functions = _functions()
+    return _length(num_steps), functions, [_sim.as_spec(e, functions) for e in entries]
+
+
 def _chained_specs(
     entries: Sequence[Any], base_lr: PerGroup, num_steps: int | None,
     dtype: DTypeLike | None, out: Any,
 ) -> FloatArray:
-    if num_steps is None:
-        raise ValueError("num_steps is required when the schedulers are specs, got "
-                         "num_steps=None")
-    n = _length(num_steps)
-    functions = _functions()
-    specs = [_sim.as_spec(e, functions) for e in entries]
+    n, functions, specs = _specs_of(entries, num_steps)
     lr = _optimizer_lr(specs, base_lr)
     return _spec_result(_sim.simulate(specs, lr, n, functions), dtype, out)
 
@@ -1215,12 +1221,7 @@ def _sequential_specs(
             "milestones must have one entry fewer than schedulers, got "
             f"len(milestones)={len(marks)}, len(schedulers)={len(entries)}"
         )
-    if num_steps is None:
-        raise ValueError("num_steps is required when the schedulers are specs, got "
-                         "num_steps=None")
-    n = _length(num_steps)
-    functions = _functions()
-    specs = [_sim.as_spec(e, functions) for e in entries]
+    n, functions, specs = _specs_of(entries, num_steps)
     lr = _optimizer_lr(specs, None)
     values = _sim.simulate(specs, lr, n, functions, milestones=marks)
     return _spec_result(values, dtype, out)
