@@ -27,6 +27,7 @@ import schedarray as sa
 from schedarray import _kernels, _plan
 from schedarray._formulas import FORMULAS
 from schedarray._plan import Builder, Plan, fill_numpy
+from tests import kernel_reference
 from tests.test_contract import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -456,3 +457,40 @@ def test_fresh_process_equals_this_one():
     namespace: dict = {}
     exec(compile(DIGEST.replace("print(", "result = ("), "<digest>", "exec"), namespace)
     assert run(DIGEST).strip() == namespace["result"]
+
+
+# The stored fingerprint of the kernels' output (tests/kernel_reference.py):
+# a rewrite of a kernel must keep every value, bit for bit.
+REFERENCE = np.load(kernel_reference.PATH)
+
+
+def assert_matches_reference(name: str, key: str, got: np.ndarray) -> None:
+    if kernel_reference.digest(got) == str(REFERENCE[f"{name}/{key}"]):
+        return
+    sample = got[:: kernel_reference.SAMPLE_STRIDE].astype(np.float64)
+    want = REFERENCE[f"{name}/sample"]
+    moved = np.flatnonzero(sample != want) * kernel_reference.SAMPLE_STRIDE
+    pytest.fail(f"{name} ({key}) changed; sampled indices that moved: {moved[:10]}")
+
+
+@pytest.mark.parametrize("name", sorted(kernel_reference.CONFIGS))
+def test_kernels_bit_identical_to_the_stored_reference(name):
+    assert_matches_reference(name, "public", kernel_reference.public(name))
+    for threads in (1, 2, 4):
+        got = kernel_reference.kernels_only(name, threads=threads)
+        assert_matches_reference(name, "kernels", got)
+
+
+@pytest.mark.parametrize("name", sorted(kernel_reference.CONFIGS))
+def test_reference_windows_at_odd_offsets_equal_slices(name):
+    n = kernel_reference.N
+    whole = kernel_reference.public(name)
+    for start, stop in [(1, n - 2), (511, n // 3 + 1), (12_345, 12_346), (n - 7, n),
+                        (1023, 1025), (3, 70_001)]:
+        got = kernel_reference.public(name, start, stop)
+        assert np.array_equal(got, whole[start:stop]), (start, stop)
+    if len(kernel_reference.plans(name)) == 1:
+        kernels = kernel_reference.kernels_only(name)
+        for threads in (1, 2, 4):
+            got = kernel_reference.kernels_only(name, threads, 257, n - 3)
+            assert np.array_equal(got, kernels[257 : n - 3]), threads
