@@ -261,7 +261,8 @@ def test_routing_hands_general_powers_and_tanh_to_numpy():
     routed = [p for ps in KIND_PLANS.values() for p in ps
               if _kernels.numpy_is_faster(p.pieces[0].kind, p.pieces[0].params)]
     kinds = {p.pieces[0].kind for p in routed}
-    assert kinds == {"cosine", "polynomial", "tanh", "cyclic", "cosine_k", "polynomial_k"}
+    assert kinds == {"cosine", "polynomial", "tanh", "cosine_k", "polynomial_k"}
+    assert not _kernels.numpy_is_faster("cyclic", (0.1, 1.0, 3.0, 3.0, 2.0, 0.99))  # exp_range
     assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 1.0))
     assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 2.0))
     assert not _kernels.numpy_is_faster("polynomial", (1.0, 0.0, 10.0, 2.0))
