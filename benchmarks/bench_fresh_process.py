@@ -76,43 +76,50 @@ def run(code: str, cold: bool) -> float:
             shutil.rmtree(cache, ignore_errors=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7, 3e7, 1e8])
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-
+def table(sizes: list[float], repeat: int) -> list[str]:
+    """The fresh-process table as Markdown lines (printed as they come)."""
     sys.path.insert(0, str(ROOT))
     from schedarray import _plan
 
     # Warm the Numba cache of this checkout once, so "warm" means warm.
     run(COLUMNS["numba, warm cache"][0].format(n=10**6), cold=False)
-    print(f"- CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} cores available")
-    print(f"- Python {platform.python_version()}, {platform.platform()}")
-    print(f"- load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"- `AUTO_VECTORIZED_MIN = {_plan.AUTO_VECTORIZED_MIN:,}`, "
-          f"`AUTO_NUMBA_MIN = {_plan.AUTO_NUMBA_MIN:,}`; median of {args.repeat} "
-          "round-robin rounds")
-    print()
+    lines = [
+        f"- CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} cores available",
+        f"- Python {platform.python_version()}, {platform.platform()}",
+        f"- load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"- `AUTO_VECTORIZED_MIN = {_plan.AUTO_VECTORIZED_MIN:,}`, "
+        f"`AUTO_NUMBA_MIN = {_plan.AUTO_NUMBA_MIN:,}`; median of {repeat} round-robin rounds",
+        "",
+    ]
     names = list(COLUMNS)
-    print("| N | " + " | ".join(names) + " | default / fill |")
-    print("|---:|" + "---:|" * len(names) + "---:|")
-    for size in args.sizes:
+    lines += ["| N | " + " | ".join(names) + " | default / fill |",
+              "|---:|" + "---:|" * len(names) + "---:|"]
+    print("\n".join(lines), flush=True)
+    for size in sizes:
         n = int(size)
         times: dict[str, list[float]] = {name: [] for name in names}
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for name in names:
                 code, cold = COLUMNS[name]
                 times[name].append(run(code.format(n=n), cold))
         med = {name: statistics.median(v) for name, v in times.items()}
         fill = med["numpy fill"]
         cells = [f"{med[name] * 1e3:,.0f} ms ({med[name] / fill:.2f}x)" for name in names]
-        print(f"| {n:.0e} | " + " | ".join(cells)
-              + f" | **{med['default (auto)'] / fill:.2f}x** |", flush=True)
-    print()
-    print(f"Load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          "(2 cores shared with other jobs: medians, and every column of a row is measured "
-          "round-robin in the same minutes).")
+        lines.append(f"| {n:.0e} | " + " | ".join(cells)
+                     + f" | **{med['default (auto)'] / fill:.2f}x** |")
+        print(lines[-1], flush=True)
+    lines += ["", f"Load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+              "(2 cores shared with other jobs: medians, and every column of a row is "
+              "measured round-robin in the same minutes)."]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7, 3e7, 1e8])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    table(args.sizes, args.repeat)
 
 
 if __name__ == "__main__":

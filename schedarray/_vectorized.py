@@ -24,6 +24,7 @@ per element have no entry in `VECTORIZED`: they run the NumPy formula of
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import threading
 from collections.abc import Callable
@@ -365,18 +366,42 @@ def cyclic(
     cycle = np.floor(q, out=w[0][:n])
     y = np.subtract(q, cycle, out=q)
     rising = y <= ratio
-    num = np.subtract(y, 1.0, out=w[1][:n])
-    np.copyto(num, y, where=rising)
-    den = w[2][:n]
-    den.fill(ratio - 1.0)
-    np.copyto(den, ratio, where=rising)
-    num /= den
+    # The kernel's branch: y / ratio while rising, (y - 1) / (ratio - 1)
+    # after. Rising and falling come in runs (the wave is monotonic within
+    # each); few runs are sliced, many are selected element by element.
+    num = w[1][:n]
+    edges = np.flatnonzero(rising[1:] != rising[:-1]) + 1
+    if edges.shape[0] <= 64:
+        bounds = [0, *edges.tolist(), n]
+        for a, b in itertools.pairwise(bounds):
+            if rising[a]:
+                np.divide(y[a:b], ratio, out=num[a:b])
+            else:
+                np.subtract(y[a:b], 1.0, out=num[a:b])
+                num[a:b] /= ratio - 1.0
+    else:
+        np.subtract(y, 1.0, out=num)
+        np.copyto(num, y, where=rising)
+        den = w[2][:n]
+        den.fill(ratio - 1.0)
+        np.copyto(den, ratio, where=rising)
+        num /= den
     if mode == 1.0:
         # The kernels multiply by 1 / 2.0 ** (cycle - 1.0): an exact power of
         # two, 0 once 2.0 ** (cycle - 1.0) overflows.
         cycle -= 1.0
-        inverse = np.ldexp(1.0, -np.minimum(cycle, 2048.0).astype(np.int64))
-        inverse[cycle >= 1024.0] = 0.0
+        first, last = sorted((float(cycle[0]), float(cycle[-1])))  # monotonic
+        if last - first <= 64.0:  # one factor per cycle, looked up
+            factors = np.array([0.0 if c >= 1024.0 else 1.0 / 2.0**c
+                                for c in np.arange(first, last + 1.0).tolist()])
+            if first == last:
+                inverse = factors[0]
+            else:
+                cycle -= first
+                inverse = factors[cycle.astype(np.intp)]
+        else:
+            inverse = np.ldexp(1.0, -np.minimum(cycle, 2048.0).astype(np.int64))
+            inverse[cycle >= 1024.0] = 0.0
         num *= inverse
     num *= high - low
     num += low
