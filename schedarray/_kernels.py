@@ -17,9 +17,16 @@ indices: ``cos`` and ``sin`` are evaluated exactly at the first index of each
 block, and the offsets inside a block come from a small table of
 ``cos(k d) - 1`` and ``sin(k d)``, so an element costs two multiplications
 and two additions. Exponential and geometric shapes do the same with a table
-of ``rate^(k/T)``. Shapes that need a general power or ``tanh`` per element
-run the NumPy formula inside the same threads instead (`numpy_is_faster`:
-NumPy has SIMD versions of those, Numba calls scalar ``libm``).
+of ``rate^(k/T)``. Staircases fill each block that lies on one
+stair, and ``triangular2`` takes one power per cycle. Inner loops run over
+per-block slices indexed from 0: Numba then knows the indices are not
+negative, drops its wrap-around check, and vectorises the loop with
+contiguous loads and stores (indexing the whole array at ``base + k`` gave
+AVX-512 gathers and scatters, with the same values). Shapes that need a
+general power or ``tanh`` per element run the NumPy formula inside the same
+threads instead (`numpy_is_faster`: NumPy has SIMD versions of those, Numba
+calls scalar ``libm``). `schedarray._vectorized` computes the same values
+in NumPy, operation for operation, for processes that never import Numba.
 Blocks are aligned to absolute local indices (never to the start of a
 window) and nothing is carried from one element to the next, so every value
 is a fixed function of its index: any window is bit-identical to the same
