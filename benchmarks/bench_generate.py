@@ -416,17 +416,17 @@ def bench_startup() -> tuple[list[str], float]:
         import time
         import schedarray as sa
         t = time.perf_counter()
-        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100)
+        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100, backend="numba")
         first = time.perf_counter() - t
         t = time.perf_counter()
-        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100)
+        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100, backend="numba")
         print(first, time.perf_counter() - t)
     """
     lines = [
         "\n### Import and first call\n",
         f"- `import schedarray` adds **{(both - numpy_only) * 1e3:.1f} ms** over "
         f"`import numpy` ({numpy_only * 1e3:.0f} ms -> {both * 1e3:.0f} ms, best of 7 fresh "
-        "interpreters); Numba is not imported.",
+        "interpreters); Numba is not imported (nor below 2^28 steps).",
     ]
     startup = math.inf
     with tempfile.TemporaryDirectory() as cache:
@@ -438,8 +438,9 @@ def bench_startup() -> tuple[list[str], float]:
                        key=lambda r: r[0])
             startup = min(startup, warm[0] - warm[1])
             lines.append(
-                f"- First `warmup_cosine(10^{round(math.log10(n))})` in a fresh process, Numba "
-                f"import included: cold cache **{cold[0]:.2f} s** (compiles), warm cache "
+                f"- First `warmup_cosine(10^{round(math.log10(n))}, backend=\"numba\")` in a "
+                f"fresh process, Numba import included: cold cache **{cold[0]:.2f} s** "
+                "(compiles), warm cache "
                 f"**{warm[0]:.2f} s**; the second call takes {warm[1] * 1e3:.0f} ms."
             )
     lines.append(f"- One-time Numba start-up with a warm cache: ~{startup:.2f} s.")
@@ -485,7 +486,9 @@ def bench_fresh(sizes: list[float], repeat: int) -> list[str]:
         "time of `python -c \"import schedarray as sa; sa.warmup_cosine(N, peak=1e-3, "
         "warmup_steps=1000)\"` against `python -c \"import numpy as np; "
         "np.empty(N).fill(0.5)\"`, and the same schedule with each path forced; cold cache "
-        "= a new empty `NUMBA_CACHE_DIR` per run (the first run after an install).\n",
+        "= a new empty `NUMBA_CACHE_DIR` per run (the first run after an install). Below "
+        "`AUTO_NUMBA_MIN` the default never imports Numba, so its cold-cache time is its "
+        "warm time.\n",
         *bench_fresh_process.table(sizes, repeat),
     ]
 
@@ -546,6 +549,38 @@ def machine() -> list[str]:
         f"- load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}",
     ]
 
+
+NOTES = """
+### Notes: what limits each shape
+
+- The two-thread write limit is mostly page faults: a fresh array's pages are
+  zeroed by the kernel on first touch, CPU work in the thread that touches
+  them. A kernel's own arithmetic adds to it rather than hiding behind it, so
+  a shape reaches the limit when its arithmetic costs well under the ~0.9 ns
+  per element and thread that the faults cost on this machine.
+- Cosine, exponential, geometric, staircase/step, linear, constant and the
+  composites built from them need a few additions and multiplications per
+  element (angle addition over blocks of 512, one exact `cos`/`sin` or power
+  per block) and run near the limit. The kernels' values are bit-identical
+  to before the rewrite (`tests/data/kernel_reference.npz`).
+- `one_minus_sqrt`, `inverse_sqrt`, `rex` and the cyclic triangle need a
+  division and/or a square root per element (`x / span`, `sqrt`,
+  `(1 - p) / (1 - p / 2)`) to keep their values bit-identical; on this CPU
+  those run at ~0.6-0.9 ns per element and thread in the vector divider, on
+  top of the page faults.
+- `tanh` and general powers cost a transcendental per element: the kernels
+  hand them to NumPy's SIMD `tanh`/`power` inside the same threads (~4-5 ns
+  per element and thread; Numba's scalar `libm` calls take 11-15 ns).
+  `exp_range` needs `gamma ** x` per element: the kernel's scalar `libm` `pow`
+  (~13 ns) is 2.4x faster than NumPy's `power` with a scalar base, which has
+  no SIMD loop; a table of powers would be faster but less accurate.
+- The default backend at 10^8 steps is the vectorized NumPy path, chosen for
+  a fresh process (its table above); in a process that builds many long
+  schedules, `backend="numba"` is the faster choice.
+- The machine is shared by several jobs on 2 cores: every ratio is measured
+  side by side in one run (paired medians for the primitives), and ratios
+  still move by 10-20% between runs.
+"""
 
 TABLES = ("warmup_cosine", "primitives", "startup", "threshold", "fresh", "stream")
 
@@ -612,6 +647,7 @@ def main() -> None:
     lines += bench_stream(2 * 10**8)
     if args.huge:
         lines += bench_stream(2 * 10**9)
+    lines.append(NOTES)
     lines.append(
         "\nLoad average at the end: " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
         + " (the machine is shared with other jobs: ratios are measured side by side, "

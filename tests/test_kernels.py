@@ -595,3 +595,24 @@ def test_long_schedules_below_the_numba_switch_never_import_numba():
     x = schedarray.warmup_cosine(2_000_000, peak=1e-3, warmup_steps=100)
     assert len(x) == 2_000_000 and "numba" not in sys.modules, sorted(sys.modules)
     """)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    kind=st.sampled_from(["cosine", "linear", "one_minus_sqrt", "rex", "polynomial"]),
+    n=st.integers(1, 120_000),
+    start=st.floats(-10.0, 10.0),
+    end=st.floats(-10.0, 10.0),
+    shape=st.sampled_from([1.0, 2.0]),
+    reverse=st.booleans(),
+    data=st.data(),
+)
+def test_property_vectorized_equals_the_kernels(kind, n, start, end, shape, reverse, data):
+    extra = (shape,) if kind in ("cosine", "polynomial") else ()
+    plan = (Builder().constant(data.draw(st.integers(0, 700)), 0.5)
+            .blend(kind, n, start, end, *extra, reverse=reverse).plan())
+    want = numba_fill(plan, threads=1, route=True)
+    a = data.draw(st.integers(0, plan.length - 1))
+    b = data.draw(st.integers(a, plan.length))
+    assert np.array_equal(vectorized_fill(plan, np.float64, a, b), want[a:b])
+    assert np.array_equal(vectorized_fill(plan), want)
