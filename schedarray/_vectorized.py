@@ -460,7 +460,7 @@ def _fill_range(plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: i
     scratch = None if buf.dtype == np.float64 else np.empty(CHUNK)
     for piece in plan.pieces_in(lo, hi):
         a, b = max(piece.offset, lo), min(piece.offset + piece.length, hi)
-        f = VECTORIZED[piece.kind]
+        f = VECTORIZED.get(piece.kind)  # None: a kind with no entry runs its formula
         # Chunks aligned to the piece's blocks, so no chunk splits a block
         # in the middle of the schedule.
         c0 = a
@@ -468,7 +468,9 @@ def _fill_range(plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: i
             j = c0 - piece.offset
             c1 = min(c0 + CHUNK - j % BLOCK, b)
             dst = buf[c0 - start : c1 - start]
-            if scratch is None:
+            if f is None:
+                dst[:] = FORMULAS[piece.kind](piece.coordinates(c0, c1), *piece.params)
+            elif scratch is None:
                 f(dst, j, piece.x0, piece.direction, *piece.params)
             else:
                 tmp = scratch[: c1 - c0]

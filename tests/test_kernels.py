@@ -347,6 +347,9 @@ def test_missing_kernel_falls_back_to_the_formula(monkeypatch):
     plan = KIND_PLANS["rex"][0]
     monkeypatch.delitem(_kernels.KERNELS, "rex")
     assert np.array_equal(numba_fill(plan), numpy_fill(plan))
+    monkeypatch.delitem(_vectorized.VECTORIZED, "rex")
+    for dtype in DTYPES:
+        assert np.array_equal(vectorized_fill(plan, dtype, threads=2), numpy_fill(plan, dtype))
 
 
 # ---------------------------------------------------------------- subprocesses
