@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -485,11 +486,20 @@ def fill(
     """Fill `buf` with indices ``[start, stop)`` of `plan`, then set its pins.
 
     The values are the kernels' (`schedarray._kernels.fill`), bit for bit.
-    Long windows are split over two threads (ufuncs release the GIL);
-    `threads` overrides that, and the result does not depend on it.
+    Long windows are split over two threads when the process may use two
+    CPUs (ufuncs release the GIL between a chunk's Python steps; more than
+    two was not measured: the benchmark machine has two cores); `threads`
+    overrides that, and the result does not depend on it.
     """
     n = stop - start
-    t = (2 if n >= THREAD_MIN else 1) if threads is None else max(1, min(threads, n))
+    if threads is None:
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # pragma: no cover - not on Linux
+            cpus = os.cpu_count() or 1
+        t = 2 if n >= THREAD_MIN and cpus >= 2 else 1
+    else:
+        t = max(1, min(threads, n))
     if t == 1:
         _fill_range(plan, buf, start, start, stop)
     else:
