@@ -600,22 +600,40 @@ def test_long_schedules_below_the_numba_switch_never_import_numba():
     """)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
-    kind=st.sampled_from(["cosine", "linear", "one_minus_sqrt", "rex", "polynomial"]),
+    kind=st.sampled_from(["cosine", "linear", "one_minus_sqrt", "rex", "polynomial", "geometric",
+                          "exponential", "cyclic", "inverse_sqrt"]),
     n=st.integers(1, 120_000),
-    start=st.floats(-10.0, 10.0),
-    end=st.floats(-10.0, 10.0),
+    start=st.floats(1e-6, 10.0),
+    end=st.floats(1e-6, 10.0),
     shape=st.sampled_from([1.0, 2.0]),
     reverse=st.booleans(),
     data=st.data(),
 )
 def test_property_vectorized_equals_the_kernels(kind, n, start, end, shape, reverse, data):
-    extra = (shape,) if kind in ("cosine", "polynomial") else ()
-    plan = (Builder().constant(data.draw(st.integers(0, 700)), 0.5)
-            .blend(kind, n, start, end, *extra, reverse=reverse).plan())
-    want = numba_fill(plan, threads=1, route=True)
-    a = data.draw(st.integers(0, plan.length - 1))
-    b = data.draw(st.integers(a, plan.length))
-    assert np.array_equal(vectorized_fill(plan, np.float64, a, b), want[a:b])
-    assert np.array_equal(vectorized_fill(plan), want)
+    builder = Builder().constant(data.draw(st.integers(0, 1500)), 0.5)
+    if kind in ("cosine", "polynomial"):
+        builder.blend(kind, n, start, end, shape, reverse=reverse)
+    elif kind == "geometric":
+        builder.geometric(n, start, end, endpoint=not reverse)
+    elif kind == "exponential":
+        builder.exponential(n, start, data.draw(st.floats(0.5, 1.5)),
+                            data.draw(st.floats(1.0, 5000.0)), data.draw(st.booleans()),
+                            x0=data.draw(st.sampled_from([0.0, 3.5])))
+    elif kind == "cyclic":
+        builder.add("cyclic", n, (start, end, data.draw(st.floats(1.0, 3000.0)),
+                                  data.draw(st.floats(1.0, 3000.0)),
+                                  data.draw(st.sampled_from([0.0, 1.0])), 1.0))
+    elif kind == "inverse_sqrt":
+        builder.add("inverse_sqrt", n, (start, data.draw(st.floats(0.5, 1e4))),
+                    x0=data.draw(st.floats(0.0, 100.0)))
+    else:
+        builder.blend(kind, n, start, end, reverse=reverse)
+    plan = builder.plan()
+    for dtype in DTYPES:
+        want = numba_fill(plan, dtype, threads=1, route=True)
+        assert np.array_equal(vectorized_fill(plan, dtype), want)
+        a = data.draw(st.integers(0, plan.length - 1))
+        b = data.draw(st.integers(a, plan.length))
+        assert np.array_equal(vectorized_fill(plan, dtype, a, b, threads=2), want[a:b])
