@@ -132,11 +132,35 @@ def _offset_table(j0, n, direction, scale):
 
 
 @_jit
+def _clip_free(j, count, x0, direction, span, cb, sb, tc, ts, exponent, diff, end, margin):
+    # Whether clipping cannot change a value of this cosine block: over
+    # 0 <= x <= span the cosine is monotonic, so the block's values lie
+    # between its first and last (computed as the loop computes them, up to
+    # a few ulp); when both are farther than `margin` (a million ulp) from
+    # start and end, no value can cross either, and the loop skips the clip.
+    a = _coordinate(j, x0, direction)
+    b = _coordinate(j + count - 1, x0, direction)
+    if min(a, b) < 0.0 or max(a, b) > span:
+        return False
+    start = diff + end
+    for i in (0, count - 1):
+        c = cb + (cb * tc[i] - sb * ts[i])
+        c = (c + 1.0) * 0.5
+        if exponent == 2.0:
+            c = c * c
+        v = c * diff + end
+        if min(abs(v - start), abs(v - end)) <= margin:
+            return False
+    return True
+
+
+@_jit
 def cosine(out, j0, x0, direction, start, end, span, exponent):
     n = out.shape[0]
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     cm1, sin = _offset_table(j0, n, direction, span)
+    margin = 1e-9 * max(abs(start), abs(end))
     m = 0
     while m < n:
         j = j0 + m
@@ -152,15 +176,27 @@ def cosine(out, j0, x0, direction, start, end, span, exponent):
         tc = cm1[k0 : k0 + count]
         ts = sin[k0 : k0 + count]
         if exponent == 1.0:
-            for i in range(count):
-                c = cb + (cb * tc[i] - sb * ts[i])
-                c = (c + 1.0) * 0.5
-                o[i] = min(max(c * diff + end, lo), hi)
+            if _clip_free(j, count, x0, direction, span, cb, sb, tc, ts, 1.0, diff, end, margin):
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = c * diff + end
+            else:
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = min(max(c * diff + end, lo), hi)
         elif exponent == 2.0:  # NumPy's power(c, 2.0) is c * c too
-            for i in range(count):
-                c = cb + (cb * tc[i] - sb * ts[i])
-                c = (c + 1.0) * 0.5
-                o[i] = min(max((c * c) * diff + end, lo), hi)
+            if _clip_free(j, count, x0, direction, span, cb, sb, tc, ts, 2.0, diff, end, margin):
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = (c * c) * diff + end
+            else:
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = min(max((c * c) * diff + end, lo), hi)
         else:
             for i in range(count):
                 c = cb + (cb * tc[i] - sb * ts[i])
