@@ -49,14 +49,23 @@ COLUMNS = {
 
 
 def cpu_model() -> str:
-    """The CPU model name (``/proc/cpuinfo`` on Linux)."""
+    """The CPU model name, family and model number (``/proc/cpuinfo`` on Linux).
+
+    Virtual machines often report a bare "AMD EPYC": the family and model
+    numbers still tell the generation (family 25 model 17 is Zen 4).
+    """
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    name = fields.get("model name") or platform.processor() or "unknown"
+    if "cpu family" in fields:
+        avx512 = ", AVX-512" if "avx512f" in fields.get("flags", "").split() else ""
+        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')}{avx512})"
+    return name
 
 
 def run(code: str, cold: bool) -> float:
