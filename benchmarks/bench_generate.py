@@ -5,10 +5,17 @@ Run from a checkout (no install needed)::
     python benchmarks/bench_generate.py            # writes benchmarks/RESULTS.md
     python benchmarks/bench_generate.py --quick    # 10^6 and 10^7 only
     python benchmarks/bench_generate.py --huge     # also streams 2e9 float32 steps to disk
+    python benchmarks/bench_generate.py --only primitives   # one table, printed only
 
-Every time is the best of a few runs with a fresh output array, shown as a
-ratio to the *fill limit* ``a = np.empty(N); a.fill(x)`` measured in the same
-run (allocation and page faults included, as for every contender). Peak
+The fresh-process table comes from ``benchmarks/bench_fresh_process.py``.
+
+Every time is measured with a fresh output array (allocation and page
+faults included, as for every contender), next to two limits measured in
+the same run: the *fill* ``a = np.empty(N); a.fill(x)`` (one thread) and
+the *two-thread write limit* (a fresh array filled by two threads, half
+each: what a multi-threaded kernel can reach on a 2-core machine). The
+in-process primitive tables interleave each schedule's runs with runs of
+the limit and report medians, so load from other processes hits both. Peak
 memory is the resident-set high-water mark during one call (Linux
 ``/proc/self/clear_refs``), as a multiple of the output's size. The error is
 the max absolute difference to the correctly rounded closed form (evaluated
@@ -22,10 +29,12 @@ import contextlib
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 import schedarray as sa  # noqa: E402
 from schedarray import _kernels, _plan  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_fresh_process  # noqa: E402
 
 PEAK, START, END = 1e-3, 0.0, 0.0
 EPS = np.finfo(np.float64).eps
@@ -52,6 +64,34 @@ def warmup_of(n: int) -> int:
 def fill_limit(n: int) -> np.ndarray:
     a = np.empty(n)
     a.fill(PEAK)
+    return a
+
+
+_FILL_KERNEL = None
+
+
+def two_thread_limit(n: int, dtype: type = np.float64) -> np.ndarray:
+    """A fresh array written by two threads, half each (a nogil Numba loop).
+
+    NumPy's ``fill`` holds the GIL, so two threads calling it take as long
+    as one: the limit needs a loop that releases it.
+    """
+    global _FILL_KERNEL
+    if _FILL_KERNEL is None:
+        import numba
+
+        @numba.njit(nogil=True)
+        def fill(a, value):  # pragma: no cover - compiled
+            for i in range(a.shape[0]):
+                a[i] = value
+
+        _FILL_KERNEL = fill
+    a = np.empty(n, dtype)
+    half = n // 2
+    other = threading.Thread(target=_FILL_KERNEL, args=(a[half:], PEAK))
+    other.start()
+    _FILL_KERNEL(a[:half], PEAK)
+    other.join()
     return a
 
 
@@ -221,7 +261,7 @@ def contenders(n: int, quick_loop: bool) -> list[tuple[str, Callable[[int], np.n
         out.append(("optax under jax.jit, float32", lambda m: optax_jit(m, "float32")))
     except ImportError:
         pass
-    out.append(("schedarray backend='numpy'", schedarray_call("numpy")))
+    out.append(("schedarray backend='numpy' (closed form)", schedarray_call("numpy")))
     out.append(("schedarray backend='numba', 1 thread", schedarray_call("numba", 1)))
     out.append(("schedarray backend='numba'", schedarray_call("numba")))
     out.append(("**schedarray default (auto)**", schedarray_call("auto")))
@@ -232,19 +272,25 @@ def bench_warmup_cosine(sizes: list[int], quick_loop: bool) -> list[str]:
     lines = []
     for n in sizes:
         repeats = 7 if n <= 10**6 else 5
+        two_thread_limit(1000)  # compile outside the timing
         fill = best_time(lambda n=n: fill_limit(n), repeats + 2)
+        limit = best_time(lambda n=n: two_thread_limit(n), repeats + 2)
         ref = reference(n)
         lines += [
             f"\n### warmup_cosine, N = 10^{round(math.log10(n))} (float64, W = N/100, "
             f"peak {PEAK})\n",
-            f"Fill limit `np.empty(N); a.fill(x)`: **{fill * 1e3:.2f} ms** "
-            f"({fill / n * 1e9:.2f} ns/step)."
-            + (" At this size malloc recycles freed memory, so the fill and the memory "
+            f"`python benchmarks/bench_generate.py --only warmup_cosine --sizes {n:.0e}`. "
+            "Best of a few runs each."
+            + (" At this size malloc recycles freed memory, so the fills and the memory "
                "column see no page faults; torch and XLA allocations are then invisible "
                "to the memory column." if n <= 10**6 else "") + "\n",
-            "| method | time | x fill | peak memory / output | max error (eps·max, own dtype) "
-            "| landmarks exact |",
-            "|---|---:|---:|---:|---:|:---:|",
+            "| method | time | x fill | x 2-thread limit | peak memory / output "
+            "| max error (eps·max, own dtype) | landmarks exact |",
+            "|---|---:|---:|---:|---:|---:|:---:|",
+            f"| fill `np.empty(N).fill(x)`, 1 thread | {fill * 1e3:,.2f} ms | 1.00x | "
+            f"{fill / limit:.2f}x | 1.00x | | |",
+            f"| **two-thread write limit** | {limit * 1e3:,.2f} ms | {limit / fill:.2f}x | "
+            "1.00x | 1.00x | | |",
         ]
         for name, fn in contenders(n, quick_loop):
             fn(min(n, 1000))  # import / compile outside the timing
@@ -256,8 +302,10 @@ def bench_warmup_cosine(sizes: list[int], quick_loop: bool) -> list[str]:
             del x
             mem = peak_memory(lambda fn=fn, n=n: fn(n)) if fn is not python_loop else None
             mem_s = "n/a" if mem is None else f"{mem / (8 * n):.2f}x"
-            lines.append(f"| {name} | {t * 1e3:,.1f} ms | {t / fill:.2f}x | {mem_s} | "
-                         f"{err:.2f} | {exact} |")
+            if "auto" in name:
+                name = f"**schedarray default (auto: {_plan.auto_backend(n)} path)**"
+            lines.append(f"| {name} | {t * 1e3:,.1f} ms | {t / fill:.2f}x | {t / limit:.2f}x | "
+                         f"{mem_s} | {err:.2f} | {exact} |")
             print(lines[-1], flush=True)
         del ref
     return lines
@@ -269,42 +317,80 @@ PRIMITIVES: list[tuple[str, Callable[..., np.ndarray], dict]] = [
     ("cosine", sa.cosine, {"start": 1.0, "end": 0.01}),
     ("cosine, exponent 2", sa.cosine, {"start": 1.0, "exponent": 2.0}),
     ("polynomial, power 2", sa.polynomial, {"start": 1.0, "power": 2.0}),
-    ("polynomial, power 0.9", sa.polynomial, {"start": 1.0, "power": 0.9}),
     ("exponential (rate, continuous)", sa.exponential,
      {"start": 1.0, "rate": 0.5, "transition_steps": 10**6}),
-    ("exponential (start to end)", sa.exponential, {"start": 1.0, "end": 1e-4}),
+    ("geometric (exponential start to end)", sa.exponential, {"start": 1.0, "end": 1e-4}),
     ("stepped: exponential staircase", sa.exponential,
      {"start": 1.0, "rate": 0.5, "transition_steps": 10**6, "staircase": True}),
     ("stepped: step", sa.step, {"start": 1.0, "step_size": 10**6, "gamma": 0.9}),
     ("stepped: multistep", sa.multistep, {"start": 1.0, "milestones": [3 * 10**7, 6 * 10**7]}),
     ("one_minus_sqrt", sa.one_minus_sqrt, {"start": 1.0}),
     ("inverse_sqrt", sa.inverse_sqrt, {"start": 1.0, "timescale": 1e4}),
-    ("tanh", sa.tanh, {"start": 1.0}),
     ("rex", sa.rex, {"start": 1.0}),
     ("cyclic, triangular", sa.cyclic, {"low": 0.1, "high": 1.0, "step_size_up": 10**5}),
-    ("cyclic, exp_range", sa.cyclic,
-     {"low": 0.1, "high": 1.0, "step_size_up": 10**5, "mode": "exp_range", "gamma": 0.9999999}),
+    ("cyclic, triangular2", sa.cyclic,
+     {"low": 0.1, "high": 1.0, "step_size_up": 2000, "mode": "triangular2"}),
+    ("warmup_cosine", sa.warmup_cosine, {"peak": 1.0, "warmup_steps": 1000}),
     ("wsd (1-sqrt cooldown)", sa.wsd,
      {"peak": 1.0, "warmup_steps": "1%", "decay_steps": "20%", "decay": "one_minus_sqrt"}),
     ("one_cycle", sa.one_cycle, {"peak": 1.0}),
     ("cosine_restarts", sa.cosine_restarts, {"peak": 1.0, "cycle_steps": 10**7}),
+    # A transcendental per element: not held to the limit (see the notes).
+    ("polynomial, power 0.9", sa.polynomial, {"start": 1.0, "power": 0.9}),
+    ("tanh", sa.tanh, {"start": 1.0}),
+    ("cyclic, exp_range", sa.cyclic,
+     {"low": 0.1, "high": 1.0, "step_size_up": 10**5, "mode": "exp_range", "gamma": 0.9999999}),
 ]
+#: Shapes with a transcendental function per element (listed last above).
+PER_ELEMENT = 3
 
 
-def bench_primitives(n: int) -> list[str]:
-    fill = best_time(lambda: fill_limit(n), 7)
+def paired(
+    fn: Callable[[], object], ref: Callable[[], object], repeats: int
+) -> tuple[float, float]:
+    """Medians of `fn` and `ref`, their runs interleaved (ref, fn, ref, fn, ...)."""
+    a, b = [], []
+    for _ in range(repeats):
+        for f, acc in ((ref, b), (fn, a)):
+            t = time.perf_counter()
+            result = f()
+            acc.append(time.perf_counter() - t)
+            del result
+    return statistics.median(a), statistics.median(b)
+
+
+def bench_primitives(n: int, dtype: type, repeats: int = 5) -> list[str]:
+    name = np.dtype(dtype).name
+    two_thread_limit(1000, dtype)
+    fill = best_time(lambda: np.empty(n, dtype).fill(0.5), 5)
+    limit = statistics.median(
+        best_time(lambda: two_thread_limit(n, dtype), 1) for _ in range(repeats))
     lines = [
-        f"\n### Every primitive at N = 10^{round(math.log10(n))} (float64)\n",
-        f"Fill limit: {fill * 1e3:.1f} ms.\n",
-        "| schedule | default (auto) | x fill | backend='numpy' | x fill |",
+        f"\n### Every primitive at N = 10^{round(math.log10(n))} ({name}), in process\n",
+        f"`python benchmarks/bench_generate.py --only primitives --sizes {n:.0e} "
+        f"--dtype {name}`. Each schedule's runs alternate with runs of the two-thread "
+        f"write limit; medians of {repeats}, and the ratio is to the limit measured "
+        "alongside (so every row has its own limit). `backend='numba'` is the kernels "
+        "in a warm process; the default path for this length is "
+        f"`{_plan.auto_backend(n)}` (chosen for a fresh process, see below).\n",
+        "| schedule | backend='numba' | x 2-thread limit | default (auto) | x 2-thread limit |",
         "|---|---:|---:|---:|---:|",
+        f"| fill `np.empty(N).fill(x)`, 1 thread | {fill * 1e3:,.0f} ms | | | |",
+        f"| **two-thread write limit** | {limit * 1e3:,.0f} ms | 1.00x | | |",
     ]
-    for name, fn, kwargs in PRIMITIVES:
-        fn(1000, backend="numba", **kwargs)
-        t = best_time(lambda fn=fn, kwargs=kwargs: fn(n, **kwargs), 5)
-        t_np = best_time(lambda fn=fn, kwargs=kwargs: fn(n, backend="numpy", **kwargs), 2)
-        lines.append(f"| {name} | {t * 1e3:,.0f} ms | {t / fill:.2f}x | "
-                     f"{t_np * 1e3:,.0f} ms | {t_np / fill:.1f}x |")
+    print("\n".join(lines), flush=True)
+    for k, (label, fn, kwargs) in enumerate(PRIMITIVES):
+        fn(1000, backend="numba", dtype=dtype, **kwargs)
+        t, lim = paired(lambda fn=fn, kwargs=kwargs: fn(n, backend="numba", dtype=dtype,
+                                                         **kwargs),
+                        lambda: two_thread_limit(n, dtype), repeats)
+        t_auto, lim_auto = paired(lambda fn=fn, kwargs=kwargs: fn(n, dtype=dtype, **kwargs),
+                                  lambda: two_thread_limit(n, dtype), max(3, repeats - 2))
+        if k == len(PRIMITIVES) - PER_ELEMENT:
+            lines.append("| *a transcendental per element:* | | | | |")
+            print(lines[-1], flush=True)
+        lines.append(f"| {label} | {t * 1e3:,.0f} ms | **{t / lim:.2f}x** | "
+                     f"{t_auto * 1e3:,.0f} ms | {t_auto / lim_auto:.2f}x |")
         print(lines[-1], flush=True)
     return lines
 
@@ -332,17 +418,17 @@ def bench_startup() -> tuple[list[str], float]:
         import time
         import schedarray as sa
         t = time.perf_counter()
-        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100)
+        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100, backend="numba")
         first = time.perf_counter() - t
         t = time.perf_counter()
-        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100)
+        sa.warmup_cosine(N, peak=1e-3, warmup_steps=N // 100, backend="numba")
         print(first, time.perf_counter() - t)
     """
     lines = [
         "\n### Import and first call\n",
         f"- `import schedarray` adds **{(both - numpy_only) * 1e3:.1f} ms** over "
         f"`import numpy` ({numpy_only * 1e3:.0f} ms -> {both * 1e3:.0f} ms, best of 7 fresh "
-        "interpreters); Numba is not imported.",
+        "interpreters); Numba is not imported (nor below 2^28 steps).",
     ]
     startup = math.inf
     with tempfile.TemporaryDirectory() as cache:
@@ -354,8 +440,9 @@ def bench_startup() -> tuple[list[str], float]:
                        key=lambda r: r[0])
             startup = min(startup, warm[0] - warm[1])
             lines.append(
-                f"- First `warmup_cosine(10^{round(math.log10(n))})` in a fresh process, Numba "
-                f"import included: cold cache **{cold[0]:.2f} s** (compiles), warm cache "
+                f"- First `warmup_cosine(10^{round(math.log10(n))}, backend=\"numba\")` in a "
+                f"fresh process, Numba import included: cold cache **{cold[0]:.2f} s** "
+                "(compiles), warm cache "
                 f"**{warm[0]:.2f} s**; the second call takes {warm[1] * 1e3:.0f} ms."
             )
     lines.append(f"- One-time Numba start-up with a warm cache: ~{startup:.2f} s.")
@@ -364,27 +451,48 @@ def bench_startup() -> tuple[list[str], float]:
 
 def bench_threshold(startup: float) -> list[str]:
     lines = [
-        "\n### Where `backend=\"auto\"` switches to Numba\n",
-        f"Numba costs a one-time start-up of ~{startup:.2f} s per process (import plus "
-        "cached kernels); after it, the kernels are several times faster than the NumPy "
-        "path at every length below. The switch trades the two: at "
-        f"`AUTO_NUMBA_MIN = {_plan.AUTO_NUMBA_MIN:,}` (2^"
-        f"{_plan.AUTO_NUMBA_MIN.bit_length() - 1}, the largest power of two below 10^7, "
-        "where the default backend must already run at memory speed) the start-up costs "
-        "about as much as five or six NumPy calls of that length and is repaid after a "
-        "handful of calls; one power of two lower it would cost more than ten. Shorter "
-        "schedules, i.e. nearly every real training run, never import Numba.\n",
-        "| N | numpy path | numba path | start-up / numpy call | calls to repay the start-up |",
+        "\n### The three paths of `backend=\"auto\"`, in process\n",
+        "`python benchmarks/bench_generate.py --only threshold`. `warmup_cosine` through "
+        "each path in a warm process (best of 3): the closed-form NumPy formulas, the "
+        "kernels' block arithmetic in NumPy (`schedarray/_vectorized.py`, the kernels' "
+        "values bit for bit) and the Numba kernels. A fresh process pays Numba's start-up "
+        f"(~{startup:.2f} s, measured above) once; `auto` takes the vectorized NumPy path "
+        f"from `AUTO_VECTORIZED_MIN = {_plan.AUTO_VECTORIZED_MIN:,}` and Numba from "
+        f"`AUTO_NUMBA_MIN = {_plan.AUTO_NUMBA_MIN:,}` steps, where the start-up is "
+        "about repaid within the one call (last column near 1 or below).\n",
+        "| N | closed-form numpy | vectorized numpy | numba | start-up / "
+        "(vectorized - numba) |",
         "|---:|---:|---:|---:|---:|",
     ]
-    for k in range(18, 27):
-        n = 1 << k
-        t_np = best_time(lambda n=n: schedarray_call("numpy")(n), 3)
-        t_nb = best_time(lambda n=n: schedarray_call("numba")(n), 3)
-        lines.append(f"| 2^{k} = {n:,} | {t_np * 1e3:.1f} ms | {t_nb * 1e3:.1f} ms | "
-                     f"{startup / t_np:.1f} | {startup / max(t_np - t_nb, 1e-9):.1f} |")
-        print(lines[-1], flush=True)
+    saved = _plan.AUTO_VECTORIZED_MIN, _plan.AUTO_NUMBA_MIN
+    try:
+        for k in range(16, 28, 2):
+            n = 1 << k
+            _plan.AUTO_VECTORIZED_MIN, _plan.AUTO_NUMBA_MIN = None, None
+            t_np = best_time(lambda n=n: schedarray_call("auto")(n), 3)
+            _plan.AUTO_VECTORIZED_MIN = 0
+            t_vec = best_time(lambda n=n: schedarray_call("auto")(n), 3)
+            t_nb = best_time(lambda n=n: schedarray_call("numba")(n), 3)
+            lines.append(f"| 2^{k} = {n:,} | {t_np * 1e3:.1f} ms | {t_vec * 1e3:.1f} ms | "
+                         f"{t_nb * 1e3:.1f} ms | {startup / max(t_vec - t_nb, 1e-9):.1f} |")
+            print(lines[-1], flush=True)
+    finally:
+        _plan.AUTO_VECTORIZED_MIN, _plan.AUTO_NUMBA_MIN = saved
     return lines
+
+
+def bench_fresh(sizes: list[float], repeat: int) -> list[str]:
+    return [
+        "\n### A fresh process: the whole run of a script that builds one schedule\n",
+        "`python benchmarks/bench_fresh_process.py` (N = 1e5 ... 1e8). Whole-process wall "
+        "time of `python -c \"import schedarray as sa; sa.warmup_cosine(N, peak=1e-3, "
+        "warmup_steps=1000)\"` against `python -c \"import numpy as np; "
+        "np.empty(N).fill(0.5)\"`, and the same schedule with each path forced; cold cache "
+        "= a new empty `NUMBA_CACHE_DIR` per run (the first run after an install). Below "
+        "`AUTO_NUMBA_MIN` the default never imports Numba, so its cold-cache time is its "
+        "warm time.\n",
+        *bench_fresh_process.table(sizes, repeat),
+    ]
 
 
 def bench_stream(n: int) -> list[str]:
@@ -421,12 +529,7 @@ def bench_stream(n: int) -> list[str]:
 def machine() -> list[str]:
     import numba
 
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
-    except (OSError, StopIteration):
-        pass
+    cpu = bench_fresh_process.cpu_model()
     try:
         pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
     except (ValueError, OSError):
@@ -444,10 +547,52 @@ def machine() -> list[str]:
     ]
 
 
+NOTES = """
+### Notes: what limits each shape
+
+- The two-thread write limit is mostly page faults: a fresh array's pages are
+  zeroed by the kernel on first touch, CPU work in the thread that touches
+  them. A kernel's own arithmetic adds to it rather than hiding behind it, so
+  a shape reaches the limit when its arithmetic costs well under the ~0.9 ns
+  per element and thread that the faults cost on this machine.
+- Cosine, exponential, geometric, staircase/step, linear, constant and the
+  composites built from them need a few additions and multiplications per
+  element (angle addition over blocks of 512, one exact `cos`/`sin` or power
+  per block) and run near the limit. The kernels' values are bit-identical
+  to before the rewrite (`tests/data/kernel_reference.npz`).
+- `one_minus_sqrt`, `inverse_sqrt`, `rex` and the cyclic triangle need a
+  division and/or a square root per element (`x / span`, `sqrt`,
+  `(1 - p) / (1 - p / 2)`) to keep their values bit-identical; on this CPU
+  those run at ~0.6-0.9 ns per element and thread in the vector divider, on
+  top of the page faults.
+- `tanh` and general powers cost a transcendental per element: the kernels
+  hand them to NumPy's SIMD `tanh`/`power` inside the same threads (~4-5 ns
+  per element and thread; Numba's scalar `libm` calls take 11-15 ns).
+  `exp_range` needs `gamma ** x` per element: the kernel's scalar `libm` `pow`
+  (~13 ns) is 2.4x faster than NumPy's `power` with a scalar base, which has
+  no SIMD loop; a table of powers would be faster but less accurate.
+- float32 halves the bytes written, so the write limit drops to about half
+  while the arithmetic (float64, cast once on store) stays: the same kernels
+  sit further above their float32 limit.
+- The default backend at 10^8 steps is the vectorized NumPy path, chosen for
+  a fresh process (its table above); in a process that builds many long
+  schedules, `backend="numba"` is the faster choice.
+- The machine is shared by several jobs on 2 cores: every ratio is measured
+  side by side in one run (paired medians for the primitives), and ratios
+  still move by 10-20% between runs.
+"""
+
+TABLES = ("warmup_cosine", "primitives", "startup", "threshold", "fresh", "stream")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10^6 and 10^7 only")
     parser.add_argument("--huge", action="store_true", help="also stream 2e9 float32 steps")
+    parser.add_argument("--only", choices=TABLES, help="one table, printed (no file written)")
+    parser.add_argument("--sizes", nargs="+", type=float, help="lengths for --only")
+    parser.add_argument("--dtype", choices=("float64", "float32"),
+                        help="dtype for --only primitives (default: both)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
 
@@ -458,30 +603,55 @@ def main() -> None:
     except ImportError:
         pass
 
+    print("\n".join(machine()), flush=True)
+    if args.only:
+        sizes = [int(v) for v in args.sizes] if args.sizes else None
+        dtypes = [np.dtype(args.dtype).type] if args.dtype else [np.float64, np.float32]
+        if args.only == "warmup_cosine":
+            bench_warmup_cosine(sizes or [10**6, 10**7, 10**8], quick_loop=False)
+        elif args.only == "primitives":
+            for dtype in dtypes:
+                bench_primitives((sizes or [10**8])[0], dtype)
+        elif args.only in ("startup", "threshold"):
+            startup_lines, startup = bench_startup()
+            print("\n".join(startup_lines), flush=True)
+            if args.only == "threshold":
+                bench_threshold(startup)
+        elif args.only == "fresh":
+            bench_fresh(sizes or [1e5, 1e6, 1e7, 3e7, 1e8], 5)
+        else:
+            print("\n".join(bench_stream((sizes or [2 * 10**8])[0])))
+        return
+
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
         "# Benchmark results",
         "",
         f"`python benchmarks/bench_generate.py{' --quick' if args.quick else ''}"
-        f"{' --huge' if args.huge else ''}`, {started}.",
+        f"{' --huge' if args.huge else ''}`, {started}; each table names the command that "
+        "reproduces it alone.",
         "",
         *machine(),
     ]
-    print("\n".join(lines), flush=True)
     sizes = [10**6, 10**7] if args.quick else [10**6, 10**7, 10**8]
     lines += bench_warmup_cosine(sizes, quick_loop=args.quick)
-    lines += bench_primitives(sizes[-1])
+    for dtype in (np.float64, np.float32):
+        lines += bench_primitives(sizes[-1], dtype)
+    lines += bench_fresh([1e5, 1e6, 1e7, 3e7, 1e8], 5)
     startup_lines, startup = bench_startup()
     lines += startup_lines
     print("\n".join(startup_lines), flush=True)
     lines += bench_threshold(startup)
     lines.append("\n### Streaming to disk\n")
+    lines.append("`python benchmarks/bench_generate.py --only stream`\n")
     lines += bench_stream(2 * 10**8)
     if args.huge:
         lines += bench_stream(2 * 10**9)
+    lines.append(NOTES)
     lines.append(
         "\nLoad average at the end: " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
-        + " (the machine is shared; ratios are best-of-N within one run)."
+        + " (the machine is shared with other jobs: ratios are measured side by side, "
+        "medians or best-of-N within one run, and move by several percent between runs)."
     )
     text = "\n".join(lines) + "\n"
     Path(args.output).write_text(text)

@@ -17,9 +17,16 @@ indices: ``cos`` and ``sin`` are evaluated exactly at the first index of each
 block, and the offsets inside a block come from a small table of
 ``cos(k d) - 1`` and ``sin(k d)``, so an element costs two multiplications
 and two additions. Exponential and geometric shapes do the same with a table
-of ``rate^(k/T)``. Shapes that need a general power or ``tanh`` per element
-run the NumPy formula inside the same threads instead (`numpy_is_faster`:
-NumPy has SIMD versions of those, Numba calls scalar ``libm``).
+of ``rate^(k/T)``. Staircases fill each block that lies on one
+stair, and ``triangular2`` takes one power per cycle. Inner loops run over
+per-block slices indexed from 0: Numba then knows the indices are not
+negative, drops its wrap-around check, and vectorises the loop with
+contiguous loads and stores (indexing the whole array at ``base + k`` gave
+AVX-512 gathers and scatters, with the same values). Shapes that need a
+general power or ``tanh`` per element run the NumPy formula inside the same
+threads instead (`numpy_is_faster`: NumPy has SIMD versions of those, Numba
+calls scalar ``libm``). `schedarray._vectorized` computes the same values
+in NumPy, operation for operation, for processes that never import Numba.
 Blocks are aligned to absolute local indices (never to the start of a
 window) and nothing is carried from one element to the next, so every value
 is a fixed function of its index: any window is bit-identical to the same
@@ -126,11 +133,35 @@ def _offset_table(j0, n, direction, scale):
 
 
 @_jit
+def _clip_free(j, count, x0, direction, span, cb, sb, tc, ts, exponent, diff, end, margin):
+    # Whether clipping cannot change a value of this cosine block: over
+    # 0 <= x <= span the cosine is monotonic, so the block's values lie
+    # between its first and last (computed as the loop computes them, up to
+    # a few ulp); when both are farther than `margin` (a million ulp) from
+    # start and end, no value can cross either, and the loop skips the clip.
+    a = _coordinate(j, x0, direction)
+    b = _coordinate(j + count - 1, x0, direction)
+    if min(a, b) < 0.0 or max(a, b) > span:
+        return False
+    start = diff + end
+    for i in (0, count - 1):
+        c = cb + (cb * tc[i] - sb * ts[i])
+        c = (c + 1.0) * 0.5
+        if exponent == 2.0:
+            c = c * c
+        v = c * diff + end
+        if min(abs(v - start), abs(v - end)) <= margin:
+            return False
+    return True
+
+
+@_jit
 def cosine(out, j0, x0, direction, start, end, span, exponent):
     n = out.shape[0]
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     cm1, sin = _offset_table(j0, n, direction, span)
+    margin = 1e-9 * max(abs(start), abs(end))
     m = 0
     while m < n:
         j = j0 + m
@@ -139,22 +170,39 @@ def cosine(out, j0, x0, direction, start, end, span, exponent):
         theta = (_coordinate(j - k0, x0, direction) * math.pi) / span
         cb = math.cos(theta)
         sb = math.sin(theta)
-        base = m - k0
+        # Slices indexed from 0: the loop indices are then provably
+        # non-negative, so there is no wrap-around check and the loop
+        # vectorises with contiguous loads and stores (not gathers).
+        o = out[m : m + count]
+        tc = cm1[k0 : k0 + count]
+        ts = sin[k0 : k0 + count]
         if exponent == 1.0:
-            for k in range(k0, k0 + count):
-                c = cb + (cb * cm1[k] - sb * sin[k])
-                c = (c + 1.0) * 0.5
-                out[base + k] = min(max(c * diff + end, lo), hi)
+            if _clip_free(j, count, x0, direction, span, cb, sb, tc, ts, 1.0, diff, end, margin):
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = c * diff + end
+            else:
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = min(max(c * diff + end, lo), hi)
         elif exponent == 2.0:  # NumPy's power(c, 2.0) is c * c too
-            for k in range(k0, k0 + count):
-                c = cb + (cb * cm1[k] - sb * sin[k])
-                c = (c + 1.0) * 0.5
-                out[base + k] = min(max((c * c) * diff + end, lo), hi)
+            if _clip_free(j, count, x0, direction, span, cb, sb, tc, ts, 2.0, diff, end, margin):
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = (c * c) * diff + end
+            else:
+                for i in range(count):
+                    c = cb + (cb * tc[i] - sb * ts[i])
+                    c = (c + 1.0) * 0.5
+                    o[i] = min(max((c * c) * diff + end, lo), hi)
         else:
-            for k in range(k0, k0 + count):
-                c = cb + (cb * cm1[k] - sb * sin[k])
+            for i in range(count):
+                c = cb + (cb * tc[i] - sb * ts[i])
                 c = ((c + 1.0) * 0.5) ** exponent
-                out[base + k] = min(max(c * diff + end, lo), hi)
+                o[i] = min(max(c * diff + end, lo), hi)
         m += count
 
 
@@ -229,8 +277,10 @@ def _powers(out, j0, x0, direction, scale, base, period, lo, hi):
         k0 = j % BLOCK
         count = min(BLOCK - k0, n - m)
         first = scale * base ** (_coordinate(j - k0, x0, direction) / period)
-        for k in range(k0, k0 + count):
-            out[m - k0 + k] = min(max(first * table[k], lo), hi)
+        o = out[m : m + count]  # indexed from 0: contiguous, see `cosine`
+        t = table[k0 : k0 + count]
+        for i in range(count):
+            o[i] = min(max(first * t[i], lo), hi)
         m += count
 
 
@@ -240,14 +290,29 @@ def exponential(out, j0, x0, direction, start, rate, period, staircase):
         # The exponent is constant over each stair: one power per stair. It
         # stays a float: math.floor gives an int in Numba, and float ** int
         # is repeated multiplication, off by 100+ ulp at large exponents.
+        # The exponent is monotonic in the index, so a block whose first
+        # and last exponents agree lies on one stair and is a plain fill.
+        n = out.shape[0]
         last = math.nan
         value = 0.0
-        for m in range(out.shape[0]):
-            e = float(math.floor(_coordinate(j0 + m, x0, direction) / period))
-            if e != last:
-                value = start * rate**e
-                last = e
-            out[m] = value
+        m = 0
+        while m < n:
+            count = min(BLOCK, n - m)
+            e0 = float(math.floor(_coordinate(j0 + m, x0, direction) / period))
+            e1 = float(math.floor(_coordinate(j0 + m + count - 1, x0, direction) / period))
+            if e0 == e1:
+                if e0 != last:
+                    value = start * rate**e0
+                    last = e0
+                out[m : m + count] = value
+            else:
+                for i in range(m, m + count):
+                    e = float(math.floor(_coordinate(j0 + i, x0, direction) / period))
+                    if e != last:
+                        value = start * rate**e
+                        last = e
+                    out[i] = value
+            m += count
     else:
         _powers(out, j0, x0, direction, start, rate, period, -math.inf, math.inf)
 
@@ -267,24 +332,76 @@ def inverse_sqrt(out, j0, x0, direction, start, timescale):
 
 
 @_jit
+def _cycle(j, x0, direction, total):  # pragma: no cover
+    # The 1-based cycle number of `cyclic` at local index j, as a float.
+    return float(math.floor(1.0 + _coordinate(j, x0, direction) / total))
+
+
+@_jit
+def _triangle(o, j0, x0, direction, low, diff, lo, hi, total, ratio, factor):
+    # The triangle wave of `cyclic`, its amplitude divided by `factor`, a
+    # power of two (so multiplying by 1 / factor is the same division, and
+    # exact down to factor = inf). The branch picks the numerator and
+    # denominator and divides once: the same quotient as in each branch.
+    down = ratio - 1.0
+    inverse = 1.0 / factor
+    if factor == 1.0:
+        for i in range(o.shape[0]):
+            q = _coordinate(j0 + i, x0, direction) / total
+            y = 1.0 + q - float(math.floor(1.0 + q))
+            rising = y <= ratio
+            scale = (y if rising else y - 1.0) / (ratio if rising else down)
+            o[i] = min(max(scale * diff + low, lo), hi)
+    else:
+        for i in range(o.shape[0]):
+            q = _coordinate(j0 + i, x0, direction) / total
+            y = 1.0 + q - float(math.floor(1.0 + q))
+            rising = y <= ratio
+            scale = (y if rising else y - 1.0) / (ratio if rising else down)
+            scale *= inverse
+            o[i] = min(max(scale * diff + low, lo), hi)
+
+
+@_jit
 def cyclic(out, j0, x0, direction, low, high, up, down, mode, gamma):
     lo, hi = min(low, high), max(low, high)
     diff = high - low
     total = up + down
     ratio = up / total
-    for m in range(out.shape[0]):
+    n = out.shape[0]
+    if mode == 0.0:
+        _triangle(out, j0, x0, direction, low, diff, lo, hi, total, ratio, 1.0)
+        return
+    if mode == 1.0:
+        # triangular2 divides the amplitude by 2^(cycle - 1). The cycle
+        # number is monotonic in the index: find where it changes by
+        # bisection and fill each run with one factor, one power per cycle.
+        m = 0
+        while m < n:
+            c = _cycle(j0 + m, x0, direction, total)
+            run = n - m
+            if _cycle(j0 + n - 1, x0, direction, total) != c:
+                inside, outside = 0, n - 1 - m  # same cycle at m + inside, not at outside
+                while outside - inside > 1:
+                    mid = (inside + outside) // 2
+                    if _cycle(j0 + m + mid, x0, direction, total) == c:
+                        inside = mid
+                    else:
+                        outside = mid
+                run = outside
+            _triangle(out[m : m + run], j0 + m, x0, direction, low, diff, lo, hi, total,
+                      ratio, 2.0 ** (c - 1.0))
+            m += run
+        return
+    for m in range(n):
         x = _coordinate(j0 + m, x0, direction)
         q = x / total
-        cycle = float(math.floor(1.0 + q))
-        y = 1.0 + q - cycle
+        y = 1.0 + q - float(math.floor(1.0 + q))
         if y <= ratio:
             scale = y / ratio
         else:
             scale = (y - 1.0) / (ratio - 1.0)
-        if mode == 1.0:
-            scale /= 2.0 ** (cycle - 1.0)
-        elif mode == 2.0:
-            scale *= gamma**x
+        scale *= gamma**x
         out[m] = min(max(scale * diff + low, lo), hi)
 
 
@@ -489,8 +606,8 @@ def numpy_is_faster(kind: str, params: tuple[float, ...]) -> bool:
         return params[3] not in (1.0, 2.0)
     if kind in ("cosine_k", "polynomial_k"):
         return params[-1] != 1.0 or (kind == "polynomial_k" and params[3] not in (1.0, 2.0))
-    if kind == "cyclic":
-        return params[4] == 2.0  # exp_range: gamma ** x
+    # Not cyclic's exp_range: NumPy's power with a scalar base has no SIMD
+    # loop, and its ``gamma ** x`` is 2.4x slower than the kernel's ``libm`` call.
     return kind == "tanh"
 
 

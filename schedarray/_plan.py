@@ -37,13 +37,21 @@ from ._formulas import FORMULAS
 CHUNK = 1 << 14
 #: Runs of cycles up to this many steps long are computed once and copied.
 TILE_MAX = CHUNK // 8
-#: ``backend="auto"`` uses the Numba kernels for schedules of at least this
-#: many steps (the whole schedule's length, not the window's, so a window
-#: always takes the path of the whole and equals its slice bit for bit);
-#: ``None`` keeps every length on NumPy. Chosen in ``benchmarks/``: from here
-#: on, Numba's one-time start-up (~0.4 s with a warm cache) is repaid within
-#: a few calls, and every shorter schedule never imports Numba.
-AUTO_NUMBA_MIN: int | None = 1 << 23
+#: ``backend="auto"`` picks by the whole schedule's length (never the
+#: window's, so a window always takes the path of the whole and equals its
+#: slice bit for bit), for the fastest fresh process (a schedule is usually
+#: built once per run; ``benchmarks/bench_fresh_process.py``):
+#:
+#: - below `AUTO_VECTORIZED_MIN` steps, the closed-form NumPy formulas
+#:   (``backend="numpy"``);
+#: - from there, the kernels' block arithmetic in NumPy (`_vectorized`,
+#:   the kernels' values bit for bit, with no transcendental per element);
+#: - from `AUTO_NUMBA_MIN` on, the Numba kernels, whose one-time start-up
+#:   (~0.5 s with a warm cache) is then repaid within the call.
+#:
+#: ``None`` disables a switch.
+AUTO_VECTORIZED_MIN: int | None = 1 << 18
+AUTO_NUMBA_MIN: int | None = 1 << 28
 
 _window: ContextVar[tuple[int, int] | None] = ContextVar("schedarray_window", default=None)
 
@@ -633,18 +641,41 @@ def render(
     backend = check.backend(backend)
     start, stop = span(plan.length)
     buf = check.prepare_out(stop - start, dtype, out)
-    if backend == "numba" or (
-        backend == "auto" and AUTO_NUMBA_MIN is not None and plan.length >= AUTO_NUMBA_MIN
-    ):
+    if backend == "auto":
+        backend = auto_backend(plan.length)
+    if backend == "numba":
         from . import _kernels
 
         _kernels.fill(plan, buf, start, stop)
+    elif backend == "vectorized":
+        from . import _vectorized
+
+        _vectorized.fill(plan, buf, start, stop)
     else:
         fill_numpy(plan, buf, start, stop)
     sink = _recorded.get()
     if sink is not None:
         sink.append(plan)
     return buf
+
+
+def auto_backend(length: int) -> str:
+    """The path ``backend="auto"`` takes for a schedule of `length` steps.
+
+    ``"numpy"`` (closed-form formulas), ``"vectorized"`` (the kernels'
+    arithmetic in NumPy) or ``"numba"``, by `AUTO_VECTORIZED_MIN` and
+    `AUTO_NUMBA_MIN`.
+
+    Examples
+    --------
+    >>> auto_backend(1000)
+    'numpy'
+    """
+    if AUTO_NUMBA_MIN is not None and length >= AUTO_NUMBA_MIN:
+        return "numba"
+    if AUTO_VECTORIZED_MIN is not None and length >= AUTO_VECTORIZED_MIN:
+        return "vectorized"
+    return "numpy"
 
 
 def fill_numpy(plan: Plan, buf: NDArray[np.floating], start: int, stop: int) -> None:

@@ -15,8 +15,9 @@ out : ndarray, optional
     an ``np.memmap`` is fine); filled and returned. Nothing is written when
     validation fails.
 backend : {"auto", "numpy", "numba"}, optional
-    ``"auto"`` uses NumPy for short schedules and the Numba kernels for long
-    ones.
+    ``"auto"`` picks by length what is fastest for a fresh process: NumPy
+    formulas for short schedules, the kernels' arithmetic in NumPy for long
+    ones, the Numba kernels for very long ones.
 
 For a shape from `start` to `end`, ``p = i / (n - 1)`` (or ``i / n`` with
 ``endpoint=False``) and ``x[0] == start`` and ``x[-1] == end`` hold exactly.

@@ -217,6 +217,49 @@ def _row_reader(arr: np.ndarray) -> Any:
     return read
 
 
+def _flat_writer(
+    reads: tuple[Callable[[int], float], ...],
+    writes: tuple[tuple[int, str, int, bool], ...],
+    keys: tuple[str, ...],
+    not_finite: Callable[[str, int, float], None],
+) -> Callable[[int, list[dict[str, Any]]], None]:
+    """`ArrayScheduler._write` for 1-D columns without betas, as straight-line code.
+
+    `writes` holds ``(group, key, column, scaled by lr_scale)``. The function
+    returned, ``write(index, param_groups)``, reads and checks column ``k``
+    of row `index` into ``v<k>``, then writes each group's keys in turn,
+    with no loop, tuple unpacking or mode dispatch per write: the step of a
+    scheduler setting lr and weight_decay costs about as much as one setting
+    lr alone (``benchmarks/bench_adapter_step.py``). Like `_write`, it
+    checks every value before writing any.
+    """
+    lines = ["def write(index, groups):"]
+    for k in range(len(reads)):
+        lines += [f"    v{k} = read{k}(index)",
+                  f"    if v{k} - v{k}:",
+                  f"        not_finite(keys[{k}], index, v{k})"]
+    current = None
+    for j, key, k, scaled in writes:
+        if j != current:
+            lines.append(f"    g = groups[{j}]")
+            current = j
+        value = f"v{k}"
+        if scaled:
+            lines.append(f"    x = v{k} * g['lr_scale'] if 'lr_scale' in g else v{k}")
+            value = "x"
+        lines += [f"    c = g[{key!r}]",
+                  "    if c.__class__ is float:",
+                  f"        g[{key!r}] = {value}",
+                  "    elif isinstance(c, Tensor):",
+                  f"        c.fill_({value})",
+                  "    else:",
+                  f"        g[{key!r}] = {value}"]
+    namespace: dict[str, Any] = {"keys": keys, "not_finite": not_finite, "Tensor": _Tensor}
+    namespace.update({f"read{k}": read for k, read in enumerate(reads)})
+    exec("\n".join(lines), namespace)  # the source holds only ints and repr()s of keys
+    return namespace["write"]
+
+
 class ArrayScheduler(LRScheduler):
     """Set optimizer hyperparameters from precomputed per-update arrays.
 
@@ -294,7 +337,7 @@ class ArrayScheduler(LRScheduler):
         if callable(values) and not isinstance(values, (np.ndarray, Mapping)):
             # Sized later, by `size` (the HF / Lightning callbacks call it at train start).
             self._build, self._start = values, start
-            self._length, self._columns, self._item = None, {}, None
+            self._length, self._columns, self._item, self._flat = None, {}, None, None
             super().__init__(optimizer)
         else:
             self._install(optimizer, _columns(values), start)
@@ -391,8 +434,18 @@ class ArrayScheduler(LRScheduler):
             for j in targets
         )
         lr = columns.get("lr")
-        # The fast path in step(): only a 1-D learning rate.
+        # The fast paths in step(): only a 1-D learning rate; or only 1-D
+        # columns and no betas (e.g. lr + weight_decay), one read per key.
         self._item = lr.item if lr is not None and lr.ndim == 1 and len(columns) == 1 else None
+        self._flat: Callable[[int, list[dict[str, Any]]], None] | None = None
+        if all(arr.ndim == 1 for arr in columns.values()) and "betas" not in columns:
+            self._flat = _flat_writer(
+                tuple(arr.item for arr in columns.values()),
+                tuple(sorted(((j, key, job, mode == _LR_SCALED)
+                              for job, j, key, mode, _ in self._writes), key=lambda w: w[0])),
+                self._keys,
+                self._not_finite,
+            )
 
     # -- stepping -------------------------------------------------------------------------
 
@@ -474,7 +527,11 @@ class ArrayScheduler(LRScheduler):
         index = i if i < self._length else self._index(i)
         item = self._item
         if item is None:
-            self._write(index)
+            flat = self._flat
+            if flat is None:
+                self._write(index)
+            else:
+                flat(index, self.optimizer.param_groups)
         else:
             value = item(index)
             if value - value:
@@ -541,7 +598,8 @@ class ArrayScheduler(LRScheduler):
             else:
                 group[key] = value
 
-    def _not_finite(self, key: str, index: int, value: Any) -> None:
+    @staticmethod
+    def _not_finite(key: str, index: int, value: Any) -> None:
         if isinstance(value, list):  # a row of a 2-D array
             column = next(j for j, v in enumerate(value) if v - v)
             raise ValueError(

@@ -313,6 +313,39 @@ def test_a_bad_value_anywhere_leaves_every_group_unchanged():
     assert sched.last_epoch == 2
 
 
+def test_one_dimensional_keys_write_every_group_and_check_before_writing():
+    # 1-D columns without betas take a straight-line writer: same results.
+    params = [torch.nn.Parameter(torch.zeros(2)) for _ in range(3)]
+    opt = torch.optim.SGD([
+        {"params": [params[0]], "lr_scale": 0.25, "weight_decay": 0.1, "it's": 1.0},
+        {"params": [params[1]], "lr": torch.tensor(0.5), "weight_decay": 0.2, "it's": 1.0},
+        {"params": [params[2]], "weight_decay": 0.3, "it's": torch.tensor(2.0)},
+    ], lr=1.0)
+    quoted = np.linspace(1.0, 2.0, N)
+    wd = WD.copy()
+    wd[4] = np.nan
+    sched = ArrayScheduler(opt, {"lr": LR, "weight_decay": wd, "it's": quoted})
+    tensors = (opt.param_groups[1]["lr"], opt.param_groups[2]["it's"])
+    for t in range(1, 4):
+        opt.step()
+        sched.step()
+        g0, g1, g2 = opt.param_groups
+        assert (g0["lr"], g1["lr"].item(), g2["lr"]) == (
+            LR[t] * 0.25, float(torch.tensor(LR[t]).float()), LR[t])
+        assert [g["weight_decay"] for g in opt.param_groups] == [wd[t]] * 3
+        assert (g0["it's"], g1["it's"], g2["it's"].item()) == (
+            quoted[t], quoted[t], float(np.float32(quoted[t])))
+        assert (g1["lr"], g2["it's"]) == tensors  # filled in place
+    before = [(g["lr"], g["weight_decay"], g["it's"]) for g in opt.param_groups]
+    before = [tuple(float(v) for v in b) for b in before]
+    with pytest.raises(ValueError, match=r"values\['weight_decay'\]\[4\]=nan"):
+        sched.step()
+    after = [tuple(float(v) for v in (g["lr"], g["weight_decay"], g["it's"]))
+             for g in opt.param_groups]
+    assert after == before
+    assert sched.last_epoch == 3
+
+
 def _groups_state(opt):
     return [(g["lr"], g["weight_decay"]) for g in opt.param_groups]
 

@@ -24,9 +24,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import schedarray as sa
-from schedarray import _kernels, _plan
+from schedarray import _kernels, _plan, _vectorized
 from schedarray._formulas import FORMULAS
-from schedarray._plan import Builder, Plan, fill_numpy
+from schedarray._plan import Builder, Cycles, Plan, fill_numpy
+from tests import kernel_reference
 from tests.test_contract import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,7 +261,8 @@ def test_routing_hands_general_powers_and_tanh_to_numpy():
     routed = [p for ps in KIND_PLANS.values() for p in ps
               if _kernels.numpy_is_faster(p.pieces[0].kind, p.pieces[0].params)]
     kinds = {p.pieces[0].kind for p in routed}
-    assert kinds == {"cosine", "polynomial", "tanh", "cyclic", "cosine_k", "polynomial_k"}
+    assert kinds == {"cosine", "polynomial", "tanh", "cosine_k", "polynomial_k"}
+    assert not _kernels.numpy_is_faster("cyclic", (0.1, 1.0, 3.0, 3.0, 2.0, 0.99))  # exp_range
     assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 1.0))
     assert not _kernels.numpy_is_faster("cosine", (1.0, 0.0, 10.0, 2.0))
     assert not _kernels.numpy_is_faster("polynomial", (1.0, 0.0, 10.0, 2.0))
@@ -345,6 +347,9 @@ def test_missing_kernel_falls_back_to_the_formula(monkeypatch):
     plan = KIND_PLANS["rex"][0]
     monkeypatch.delitem(_kernels.KERNELS, "rex")
     assert np.array_equal(numba_fill(plan), numpy_fill(plan))
+    monkeypatch.delitem(_vectorized.VECTORIZED, "rex")
+    for dtype in DTYPES:
+        assert np.array_equal(vectorized_fill(plan, dtype, threads=2), numpy_fill(plan, dtype))
 
 
 # ---------------------------------------------------------------- subprocesses
@@ -456,3 +461,181 @@ def test_fresh_process_equals_this_one():
     namespace: dict = {}
     exec(compile(DIGEST.replace("print(", "result = ("), "<digest>", "exec"), namespace)
     assert run(DIGEST).strip() == namespace["result"]
+
+
+# The stored fingerprint of the kernels' output (tests/kernel_reference.py):
+# a rewrite of a kernel must keep every value, bit for bit.
+REFERENCE = np.load(kernel_reference.PATH)
+
+
+def assert_matches_reference(name: str, key: str, got: np.ndarray) -> None:
+    if kernel_reference.digest(got) == str(REFERENCE[f"{name}/{key}"]):
+        return
+    sample = got[:: kernel_reference.SAMPLE_STRIDE].astype(np.float64)
+    want = REFERENCE[f"{name}/sample"]
+    moved = np.flatnonzero(sample != want) * kernel_reference.SAMPLE_STRIDE
+    pytest.fail(f"{name} ({key}) changed; sampled indices that moved: {moved[:10]}")
+
+
+@pytest.mark.parametrize("name", sorted(kernel_reference.CONFIGS))
+def test_kernels_bit_identical_to_the_stored_reference(name):
+    assert_matches_reference(name, "public", kernel_reference.public(name))
+    for threads in (1, 2, 4):
+        got = kernel_reference.kernels_only(name, threads=threads)
+        assert_matches_reference(name, "kernels", got)
+
+
+@pytest.mark.parametrize("name", sorted(kernel_reference.CONFIGS))
+def test_reference_windows_at_odd_offsets_equal_slices(name):
+    n = kernel_reference.N
+    whole = kernel_reference.public(name)
+    for start, stop in [(1, n - 2), (511, n // 3 + 1), (12_345, 12_346), (n - 7, n),
+                        (1023, 1025), (3, 70_001)]:
+        got = kernel_reference.public(name, start, stop)
+        assert np.array_equal(got, whole[start:stop]), (start, stop)
+    if len(kernel_reference.plans(name)) == 1:
+        kernels = kernel_reference.kernels_only(name)
+        for threads in (1, 2, 4):
+            got = kernel_reference.kernels_only(name, threads, 257, n - 3)
+            assert np.array_equal(got, kernels[257 : n - 3]), threads
+
+
+# The kernels' arithmetic in NumPy (`_vectorized`): the kernels' values bit
+# for bit, except exp_range (the NumPy formula's gamma ** x, as backend="numpy").
+def vectorized_fill(plan: Plan, dtype=np.float64, start=0, stop=None, threads=None):
+    stop = plan.length if stop is None else stop
+    buf = np.full(stop - start, np.nan, dtype=dtype)
+    _vectorized.fill(plan, buf, start, stop, threads=threads)
+    return buf
+
+
+def is_exp_range(plan: Plan) -> bool:
+    return any(p.kind == "cyclic" and p.params[4] == 2.0 for p in plan.pieces)
+
+
+def test_vectorized_has_every_kind():
+    assert set(_vectorized.VECTORIZED) == set(FORMULAS)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", sorted(KIND_PLANS))
+def test_vectorized_equals_the_kernels_bitwise(kind, dtype):
+    for plan in KIND_PLANS[kind]:
+        whole = vectorized_fill(plan, dtype, threads=1)
+        want = numba_fill(plan, dtype, threads=1, route=True)
+        if is_exp_range(plan):
+            assert np.array_equal(whole, numpy_fill(plan, dtype))
+        else:
+            assert np.array_equal(whole, want)
+        n = plan.length
+        for start, stop in [(1, n - 1), (511, 513), (512, 1024), (7, 8), (n - 1, n),
+                            (n // 3, 2 * n // 3), (5, 5)]:
+            for threads in (1, 2, 3):
+                got = vectorized_fill(plan, dtype, start, stop, threads=threads)
+                assert np.array_equal(got, whole[start:stop]), (start, stop, threads)
+
+
+@pytest.mark.parametrize("name", sorted(kernel_reference.CONFIGS))
+def test_vectorized_matches_the_stored_reference(name):
+    plans = kernel_reference.plans(name)
+    dtype = kernel_reference.CONFIGS[name][1].get("dtype", np.float64)
+    got = np.concatenate([vectorized_fill(p, dtype) for p in plans])
+    cycles = any(isinstance(e, Cycles) for p in plans for e in p.pieces)
+    if name == "cyclic_exp_range" or cycles:
+        # exp_range runs its NumPy formula here; a Cycles element its per-run NumPy path.
+        want = kernel_reference.public(name)
+        bound = 4 * np.finfo(dtype).eps * np.max(np.abs(want))
+        assert np.max(np.abs(got.astype(np.float64) - want)) <= bound
+    elif len(plans) == 1:
+        assert_matches_reference(name, "public", got)
+    for threads in (1, 2, 4):
+        part = np.concatenate([vectorized_fill(p, dtype, 3, p.length - 5, threads)
+                               for p in plans])
+        whole = np.concatenate([g[3:-5] for g in np.split(got, np.cumsum(
+            [p.length for p in plans])[:-1])])
+        assert np.array_equal(part, whole)
+
+
+def test_vectorized_chunks_cross_blocks_pieces_and_long_cosines():
+    # Several chunks, pieces that start mid-block, a cosine long enough that
+    # clipping is skipped in its middle chunks, float32 through the scratch.
+    plan = (Builder().blend("linear", 1000, 0.0, 1.0, endpoint=False)
+            .blend("cosine", 200_001, 1.0, 1e-3, 1.0)
+            .blend("cosine", 70_000, 2.0, 3.0, 2.0, reverse=True)
+            .exponential(50_000, 1.0, 0.5, 1000.0, True).plan())
+    for dtype in DTYPES:
+        want = numba_fill(plan, dtype, threads=1, route=True)
+        assert np.array_equal(vectorized_fill(plan, dtype), want)
+        assert np.array_equal(vectorized_fill(plan, dtype, 777, 260_123, threads=2),
+                              want[777:260_123])
+
+
+def test_triangular2_past_1024_cycles_matches_the_kernel():
+    # 2.0 ** (cycle - 1) overflows in the kernel: its inverse is 0.
+    plan = Builder().add("cyclic", 5000, (0.0, 1.0, 1.0, 1.0, 1.0, 1.0)).plan()
+    assert np.array_equal(vectorized_fill(plan), numba_fill(plan, threads=1))
+    assert vectorized_fill(plan)[-1] == 0.0
+
+
+def test_auto_backend_by_length(monkeypatch):
+    assert _plan.auto_backend(_plan.AUTO_VECTORIZED_MIN - 1) == "numpy"
+    assert _plan.auto_backend(_plan.AUTO_VECTORIZED_MIN) == "vectorized"
+    assert _plan.auto_backend(_plan.AUTO_NUMBA_MIN - 1) == "vectorized"
+    assert _plan.auto_backend(_plan.AUTO_NUMBA_MIN) == "numba"
+    calls = []
+    real = _vectorized.fill
+    monkeypatch.setattr(_vectorized, "fill", lambda *a, **k: calls.append(a[2:4]) or real(*a, **k))
+    monkeypatch.setattr(_plan, "AUTO_VECTORIZED_MIN", 5000)
+    whole = sa.warmup_cosine(6000, peak=1.0, warmup_steps=100)
+    part = sa.window(sa.warmup_cosine, 2999, 3002, 6000, peak=1.0, warmup_steps=100)
+    assert calls == [(0, 6000), (2999, 3002)]
+    assert np.array_equal(part, whole[2999:3002])
+    assert np.array_equal(whole, sa.warmup_cosine(6000, peak=1.0, warmup_steps=100,
+                                                  backend="numba"))
+
+
+def test_long_schedules_below_the_numba_switch_never_import_numba():
+    run("""
+    import sys, schedarray
+    x = schedarray.warmup_cosine(2_000_000, peak=1e-3, warmup_steps=100)
+    assert len(x) == 2_000_000 and "numba" not in sys.modules, sorted(sys.modules)
+    """)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    kind=st.sampled_from(["cosine", "linear", "one_minus_sqrt", "rex", "polynomial", "geometric",
+                          "exponential", "cyclic", "inverse_sqrt"]),
+    n=st.integers(1, 120_000),
+    start=st.floats(1e-6, 10.0),
+    end=st.floats(1e-6, 10.0),
+    shape=st.sampled_from([1.0, 2.0]),
+    reverse=st.booleans(),
+    data=st.data(),
+)
+def test_property_vectorized_equals_the_kernels(kind, n, start, end, shape, reverse, data):
+    builder = Builder().constant(data.draw(st.integers(0, 1500)), 0.5)
+    if kind in ("cosine", "polynomial"):
+        builder.blend(kind, n, start, end, shape, reverse=reverse)
+    elif kind == "geometric":
+        builder.geometric(n, start, end, endpoint=not reverse)
+    elif kind == "exponential":
+        builder.exponential(n, start, data.draw(st.floats(0.5, 1.5)),
+                            data.draw(st.floats(1.0, 5000.0)), data.draw(st.booleans()),
+                            x0=data.draw(st.sampled_from([0.0, 3.5])))
+    elif kind == "cyclic":
+        builder.add("cyclic", n, (start, end, data.draw(st.floats(1.0, 3000.0)),
+                                  data.draw(st.floats(1.0, 3000.0)),
+                                  data.draw(st.sampled_from([0.0, 1.0])), 1.0))
+    elif kind == "inverse_sqrt":
+        builder.add("inverse_sqrt", n, (start, data.draw(st.floats(0.5, 1e4))),
+                    x0=data.draw(st.floats(0.0, 100.0)))
+    else:
+        builder.blend(kind, n, start, end, reverse=reverse)
+    plan = builder.plan()
+    for dtype in DTYPES:
+        want = numba_fill(plan, dtype, threads=1, route=True)
+        assert np.array_equal(vectorized_fill(plan, dtype), want)
+        a = data.draw(st.integers(0, plan.length - 1))
+        b = data.draw(st.integers(a, plan.length))
+        assert np.array_equal(vectorized_fill(plan, dtype, a, b, threads=2), want[a:b])
