@@ -158,6 +158,20 @@ class CyclePhase:
     pins: tuple[tuple[PerRun, PerRun], ...]
 
 
+def _tile(out: NDArray[np.floating], template: NDArray[np.float64], first: int) -> None:
+    """Write a periodic sequence of period ``len(template)`` into `out`, from index `first`.
+
+    Whole periods are copied as rows of a 2-D view: a plain copy, no index arithmetic.
+    """
+    size, n = template.shape[0], out.shape[0]
+    head = min((size - first % size) % size, n)
+    out[:head] = template[first % size : first % size + head]
+    k = (n - head) // size
+    out[head : head + k * size].reshape(k, size)[...] = template
+    rest = n - head - k * size
+    out[head + k * size :] = template[:rest]
+
+
 @dataclass(frozen=True, eq=False)
 class Cycles:
     """Repeated cycles of a few phases over ``length`` steps from ``offset``: one plan element.
@@ -258,10 +272,7 @@ class Cycles:
             nxt = int(tiled[k]) if k < tiled.shape[0] else r1
             if nxt == r and phases is None:
                 a, b = max(int(self.starts[r]), c0), min(int(self.ends[r]), c1)
-                template = self._template(r)
-                local = np.arange(a - int(self.starts[r]), b - int(self.starts[r]))
-                np.remainder(local, template.shape[0], out=local)
-                out[a - c0 : b - c0] = template[local]
+                _tile(out[a - c0 : b - c0], self._template(r), a - int(self.starts[r]))
                 r += 1
                 continue
             g = max(min(nxt, r1), r + 1)  # runs [r, g) are evaluated together

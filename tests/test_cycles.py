@@ -483,3 +483,14 @@ def test_every_kind_cycles_like_its_pieces(plan):
             _kernels.fill(new, got, 0, new.length, route=route)
             _kernels.fill(old, want, 0, old.length, route=route)
             assert_same_bits(got, want)
+
+
+def test_tile_writes_the_periodic_sequence_from_any_phase():
+    from schedarray._plan import _tile
+
+    template = np.arange(7.0)
+    for n in range(30):
+        for first in range(20):
+            out = np.empty(n)
+            _tile(out, template, first)
+            assert np.array_equal(out, template[(np.arange(n) + first) % 7])
