@@ -17,13 +17,17 @@ Epochs and percentages are rounded to the nearest whole step, halves up.
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import inspect
 import itertools
 import math
 import numbers
 import operator
+import os
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -79,6 +83,8 @@ def duration(
                 f"{name} cannot be a percentage of the total, got {name}={value!r}"
             )
         steps = amount / 100.0 * total
+    if not math.isfinite(steps):
+        raise ValueError(f"{name} must be a finite number of steps, got {name}={value!r}")
     result = math.floor(steps + 0.5)
     if result < minimum:
         raise ValueError(f"{name} must be >= {minimum} steps, got {name}={value!r}")
@@ -107,10 +113,15 @@ def within(value: Any, name: str, total: int, steps_per_epoch: Any = None) -> in
 
 
 def real(value: Any, name: str) -> float:
-    """Return `value` as a finite Python float."""
+    """Return `value` as a finite Python float (a 0-d numeric array counts as a number)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype != np.bool_:
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {name}={value!r}")
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{name} must be finite, got {name}={value!r}") from None
     if not math.isfinite(result):
         raise ValueError(f"{name} must be finite, got {name}={value!r}")
     return result
@@ -215,17 +226,77 @@ def backend(value: Any) -> str:
     return choice(value, "backend", BACKENDS)
 
 
-def prepare_out(
-    shape: int | tuple[int, ...], dtype: DTypeLike, out: Any
-) -> NDArray[np.floating]:
-    """Return `out` checked to hold an array of `shape`, or a new array of `dtype`.
+class Unallocatable(ValueError):
+    """A result that cannot be allocated; `api` names the sizes the call passed."""
 
-    `shape` is a length (a 1-D schedule) or a tuple (steps x groups). `out`
-    must be a writeable float32 or float64 ndarray of that shape (a slice of
-    a larger array or an `np.memmap` is fine). When both are given, `dtype`
-    must be the default float64 or equal to ``out.dtype``.
+
+class NotFinite(ValueError):
+    """Parameters that make a value overflow or become NaN; `api` names the call's numbers."""
+
+
+#: Arrays up to this many bytes are allocated without asking how much memory is free.
+_SMALL_BYTES = 1 << 28
+
+
+def available_memory() -> int:
+    """Bytes a new array may take: ``MemAvailable`` (Linux), else the physical memory.
+
+    With neither known (not Linux, no ``sysconf``), the largest size NumPy can index.
     """
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return np.iinfo(np.intp).max
+
+
+def allocatable(shape: tuple[int, ...], dtype: np.dtype[Any], what: str) -> None:
+    """Refuse, before allocating, an array of `shape` that memory cannot hold.
+
+    The rule, the same for every result: its bytes must not exceed
+    `available_memory` (the memory free right now; beyond it the process
+    would swap or be killed). `what` says what the size counts (``"steps"``).
+    A caller's ``out=`` (an ``np.memmap``, say) is never refused.
+    """
+    count = math.prod(shape)
+    nbytes = count * dtype.itemsize
+    if nbytes <= _SMALL_BYTES:
+        return
+    free = available_memory()
+    if nbytes > free:
+        dims = " x ".join(map(str, shape))
+        raise Unallocatable(
+            f"the result ({dims} {what} of {dtype}) would take {nbytes} bytes, more than "
+            f"the {free} bytes of memory available (write into an np.memmap with out=, "
+            "or compute parts with schedarray.window)"
+        )
+
+
+def fits(low: float, high: float, dtype: DTypeLike, what: str = "values") -> None:
+    """Refuse values in ``[low, high]`` that are not finite once stored in `dtype`."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        stored = np.array([low, high], dtype=np.float64).astype(dtype)
+    if not np.all(np.isfinite(stored)):
+        bad = low if not np.isfinite(stored[0]) else high
+        raise NotFinite(
+            f"{what} must be finite in {np.dtype(dtype)}, but the parameters make a value "
+            f"of {bad!r}, which overflows {np.dtype(dtype)}"
+        )
+
+
+def extremes(arr: NDArray[np.floating]) -> tuple[float, float]:
+    """The smallest and largest element of a nonempty array (NaN when one is NaN)."""
+    return float(arr.min()), float(arr.max())
+
+
+def store_dtype(dtype: DTypeLike, out: Any) -> np.dtype[Any]:
+    """The dtype a result is stored in: ``out.dtype``, else `dtype` (both checked)."""
     try:
         want = np.dtype(dtype)
     except TypeError:
@@ -233,7 +304,7 @@ def prepare_out(
     if want not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
     if out is None:
-        return np.empty(shape, dtype=want)
+        return want
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array, got out={type(out).__name__}")
     if out.dtype not in FLOAT_DTYPES:
@@ -242,6 +313,25 @@ def prepare_out(
         raise TypeError(
             f"dtype and out.dtype disagree, got dtype={want}, out.dtype={out.dtype}"
         )
+    return out.dtype
+
+
+def prepare_out(
+    shape: int | tuple[int, ...], dtype: DTypeLike, out: Any, what: str = "steps"
+) -> NDArray[np.floating]:
+    """Return `out` checked to hold an array of `shape`, or a new array of `dtype`.
+
+    `shape` is a length (a 1-D schedule) or a tuple (steps x groups). `out`
+    must be a writeable float32 or float64 ndarray of that shape (a slice of
+    a larger array or an `np.memmap` is fine). When both are given, `dtype`
+    must be the default float64 or equal to ``out.dtype``. A new array that
+    memory cannot hold is refused first (`allocatable`).
+    """
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    want = store_dtype(dtype, out)
+    if out is None:
+        allocatable(shape, want, what)
+        return np.empty(shape, dtype=want)
     if len(shape) > 1:
         if out.shape != shape:
             raise ValueError(f"out must have shape {shape}, got out.shape={out.shape}")
@@ -252,3 +342,133 @@ def prepare_out(
     if not out.flags.writeable:
         raise ValueError("out must be writeable, got a read-only array")
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points: errors in the caller's words
+# --------------------------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: How many `api` functions are running in this context (only the outermost names
+#: the call's arguments; every level renames its aliases).
+_depth: contextvars.ContextVar[int] = contextvars.ContextVar("schedarray_api_depth", default=0)
+
+#: Arguments never listed in a message (they are not numbers a schedule is built from).
+_UNLISTED = frozenset({"out", "dtype", "backend"})
+
+
+def _shown(name: str, value: Any, sizes: bool) -> str | None:
+    """``name=value`` for a message, or None when `value` is not worth showing."""
+    if isinstance(value, (bool, np.bool_)) or value is None or name in _UNLISTED:
+        return None
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return f"{name}.shape={value.shape}"
+    if sizes and isinstance(value, (numbers.Integral, str)):
+        return f"{name}={value!r}"
+    if not sizes and isinstance(value, (numbers.Real, np.ndarray)):
+        return f"{name}={value!r}"
+    if not sizes and isinstance(value, (list, tuple, Mapping)):
+        text = repr(value)
+        return f"{name}={text if len(text) <= 80 else text[:77] + '...'}"
+    return None
+
+
+def _arguments(
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any], sizes: bool
+) -> str:
+    """The arguments of a call a message should show: sizes or numbers."""
+    try:
+        bound = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:  # pragma: no cover - the call itself raised before
+        bound = dict(kwargs)
+    items: list[tuple[str, Any]] = []
+    for name, value in bound.items():
+        kind = signature.parameters[name].kind if name in signature.parameters else None
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            items.extend(value.items())
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            items.extend((f"{name}[{i}]", v) for i, v in enumerate(value))
+        else:
+            items.append((name, value))
+    shown = [s for s in (_shown(n, v, sizes) for n, v in items) if s is not None]
+    if not shown and sizes:  # a size that comes from an array or a list
+        shown = [s for s in (_shown(n, v, False) for n, v in items) if s is not None]
+    return ", ".join(shown) or "no numeric arguments"
+
+
+def _rename(exc: BaseException, aliases: Mapping[str, str]) -> None:
+    """Replace internal parameter names in `exc`'s message by the caller's."""
+    if aliases and exc.args and isinstance(exc.args[0], str):
+        text = exc.args[0]
+        for internal, caller in aliases.items():
+            text = re.sub(rf"(?<![\w.'\"]){re.escape(internal)}\b", caller, text)
+        exc.args = (text, *exc.args[1:])
+
+
+def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
+    """Wrap a public function so every error it raises is in the caller's words.
+
+    The one place that turns failures of validation into `TypeError` or
+    `ValueError` naming what the caller passed:
+
+    * `aliases` maps the names used inside (``num_training_steps``) to the
+      caller's (``t_total``) in every `TypeError`/`ValueError` message, at each
+      level of a call that goes through several public functions;
+    * an `Unallocatable` result, `NotFinite` values, or an `ArithmeticError`
+      (``OverflowError``, ``ZeroDivisionError``) in the arithmetic on the
+      parameters becomes a `ValueError` that lists the arguments of the
+      outermost public call (its sizes, or its numbers).
+
+    Success costs one extra function call and a context-variable update.
+    """
+    names = dict(aliases or {})
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        depth = _depth.get()
+        token = _depth.set(depth + 1)
+        try:
+            return func(*args, **kwargs)
+        except (Unallocatable, NotFinite) as exc:
+            if depth == 0:
+                sizes = isinstance(exc, Unallocatable)
+                exc.args = (f"{exc.args[0]}; got {_arguments(signature, args, kwargs, sizes)}",)
+            _rename(exc, names)
+            raise
+        except ArithmeticError as exc:
+            error = NotFinite(
+                f"the parameters overflow the float range or divide by zero "
+                f"({type(exc).__name__}: {exc})"
+            )
+            if depth == 0:
+                error.args = (f"{error.args[0]}; got {_arguments(signature, args, kwargs, False)}",)
+            _rename(error, names)
+            raise error from None
+        except (TypeError, ValueError) as exc:
+            _rename(exc, names)
+            raise
+        finally:
+            _depth.reset(token)
+
+    wrapper.schedarray_api = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def publish(
+    namespace: dict[str, Any], aliases: Mapping[str, Mapping[str, str]] | None = None
+) -> None:
+    """Wrap every function named in ``namespace["__all__"]`` with `api`, in place.
+
+    `aliases` gives, per function name, its map of internal to caller names.
+    Calls between the module's own functions then go through the wrappers too.
+    """
+    aliases = aliases or {}
+    unknown = set(aliases) - set(namespace["__all__"])
+    if unknown:
+        raise AssertionError(f"aliases for unknown functions: {sorted(unknown)}")
+    for name in namespace["__all__"]:
+        value = namespace.get(name)
+        if inspect.isfunction(value) and not getattr(value, "schedarray_api", False):
+            namespace[name] = api(value, aliases.get(name))

@@ -36,10 +36,13 @@ polynomial_k    start, end, span, power, k             c = (1 - x^k / span^k)^po
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._check import NotFinite
 
 Floats = NDArray[np.float64]
 
@@ -216,3 +219,77 @@ FORMULAS: dict[str, Callable[..., Floats]] = {
     "cosine_k": cosine_k,
     "polynomial_k": polynomial_k,
 }
+
+
+#: Kinds written as a blend ``end + (start - end) * c``, with ``(start, end, span)`` first.
+BLENDS = frozenset(
+    {"linear", "cosine", "polynomial", "one_minus_sqrt", "tanh", "rex", "cosine_k", "polynomial_k"}
+)
+
+
+#: log of the largest float64.
+_LOG_MAX = math.log(np.finfo(np.float64).max)
+
+
+def _refuse(kind: str, why: str) -> NotFinite:
+    return NotFinite(f"the values of a {kind} phase would not be finite: {why}")
+
+
+def value_range(
+    kind: str, params: tuple[float, ...], first: float, last: float
+) -> tuple[float, float]:
+    """The least and greatest value of `kind` between local coordinates `first` and `last`.
+
+    Raises `NotFinite` when any value in between would overflow or be NaN.
+    Analytic, O(1) per piece: every formula is monotone between the ends,
+    or kept inside ``[min(start, end), max(start, end)]`` by its blend, so
+    the conditions below and the two end values decide it.
+    """
+    if kind == "constant":
+        return params[0], params[0]
+    with np.errstate(all="ignore"):
+        ends = FORMULAS[kind](np.array([first, last], dtype=np.float64), *params)
+    if not np.all(np.isfinite(ends)):
+        bad = float(ends[0] if not np.isfinite(ends[0]) else ends[1])
+        raise _refuse(kind, f"{bad!r} at an end (parameters {params!r})")
+    if kind in BLENDS:
+        start, end, span = params[:3]
+        if not math.isfinite(start - end):
+            raise _refuse(kind, f"start - end overflows (start={start!r}, end={end!r})")
+        if kind == "linear" and not math.isfinite((end - start) / span):
+            raise _refuse(kind, f"(end - start) / span overflows {params!r}")
+        if kind in ("cosine_k", "polynomial_k"):
+            k = params[-1]
+            if k * math.log(span) >= _LOG_MAX:
+                raise _refuse(kind, f"span ** k overflows (span={span!r}, k={k!r})")
+        return min(start, end), max(start, end)
+    if kind in ("exponential", "geometric"):
+        # base ** (x / period) itself must stay finite, with a margin for the kernels'
+        # block-wise products (a tiny start cannot rescue an infinite power).
+        if kind == "geometric":
+            base, period = params[1] / params[0], params[2]
+            if not (math.isfinite(base) and base != 0):
+                raise _refuse(kind, f"end / start is not a finite nonzero ratio {params[:2]!r}")
+        else:
+            base, period = params[1], params[2]
+        log = math.log(abs(base)) if base else -math.inf
+        top = max(first / period * log, last / period * log)
+        if top >= _LOG_MAX - 1.0:
+            raise _refuse(kind, f"the power {base!r} ** {max(first, last) / period!r} overflows")
+    elif kind == "cyclic":
+        low, high, _, _, mode, gamma = params
+        if not math.isfinite(high - low):
+            raise _refuse(kind, f"high - low overflows (low={low!r}, high={high!r})")
+        far = max(abs(first), abs(last))
+        if mode == 2.0 and gamma > 1 and far * math.log(gamma) >= 709:
+            raise _refuse(kind, f"gamma ** step overflows (gamma={gamma!r}, step={far!r})")
+        return min(low, high), max(low, high)
+    elif kind == "inverse_time":
+        start, rate, period, staircase = params
+        p0, p1 = first / period, last / period
+        if staircase:
+            p0, p1 = math.floor(p0), math.floor(p1)
+        d0, d1 = 1.0 + rate * p0, 1.0 + rate * p1
+        if d0 <= 0 or d1 <= 0:
+            raise _refuse(kind, f"1 + rate * p reaches {min(d0, d1)!r} (rate={rate!r})")
+    return float(ends.min()), float(ends.max())

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _check as check
-from ._formulas import FORMULAS
+from ._formulas import FORMULAS, value_range
 
 #: Elements computed per step of the NumPy path (fits in L2 with its scratch).
 CHUNK = 1 << 14
@@ -196,6 +196,7 @@ def render(
                 f"window must lie inside the schedule, got stop={stop}, "
                 f"total_steps={plan.length}"
             )
+    check_values(plan, check.store_dtype(dtype, out))
     buf = check.prepare_out(stop - start, dtype, out)
     if backend == "numba" or (
         backend == "auto" and AUTO_NUMBA_MIN is not None and plan.length >= AUTO_NUMBA_MIN
@@ -209,6 +210,24 @@ def render(
     if sink is not None:
         sink.append(plan)
     return buf
+
+
+def check_values(plan: Plan, dtype: DTypeLike = np.float64) -> None:
+    """Refuse, before anything is written, a plan with a value that is not finite in `dtype`.
+
+    Every piece's range comes from `schedarray._formulas.value_range`
+    (analytic, O(1) per piece, whatever the length); the whole plan is
+    checked even under `window`, so a window fails exactly when the whole would.
+    """
+    low, high = np.inf, -np.inf
+    for piece in plan.pieces:
+        last = piece.x0 + piece.direction * (piece.length - 1)
+        lo, hi = value_range(piece.kind, piece.params, piece.x0, last)
+        low, high = min(low, lo), max(high, hi)
+    for _, value in plan.pins:
+        low, high = min(low, value), max(high, value)
+    if low <= high:  # an empty plan has no values
+        check.fits(low, high, dtype)
 
 
 def fill_numpy(plan: Plan, buf: NDArray[np.floating], start: int, stop: int) -> None:

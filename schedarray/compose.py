@@ -186,3 +186,6 @@ def envelope(
     if c:
         buf[n - c :] *= linear(c + 1, start=1.0, end=0.0)[1:]
     return buf
+
+
+check.publish(globals())

@@ -465,3 +465,6 @@ def one_cycle_momentum(
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
     plan = _one_cycle(n, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal)
     return render(plan.plan(), dtype, out, backend)
+
+
+check.publish(globals())

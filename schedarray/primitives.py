@@ -499,3 +499,6 @@ def cyclic(
         pins=((0, low),),
     ).plan()
     return render(plan, dtype, out, backend)
+
+
+check.publish(globals())

@@ -72,3 +72,6 @@ def cosine_scheduler(
     builder = Builder().blend("linear", w, start, base)
     builder.blend("cosine", n - w, base, final, 1.0, endpoint=False)
     return render(builder.plan(), dtype, out, backend)
+
+
+check.publish(globals())

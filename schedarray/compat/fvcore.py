@@ -794,3 +794,6 @@ _CONVERT: dict[str, Callable[[Any], ParamScheduler]] = {
         [from_fvcore(x) for x in s._schedulers], list(s._lengths), list(s._interval_scaling)
     ),
 }
+
+
+check.publish(globals())

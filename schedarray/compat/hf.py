@@ -825,3 +825,6 @@ def warmup_cosine_with_hard_restarts_schedule(
         base_lr, warmup_steps, t_total, cycles, num_steps=num_steps, dtype=dtype, out=out,
         backend=backend,
     )
+
+
+check.publish(globals())

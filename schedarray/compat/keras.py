@@ -435,3 +435,6 @@ def cosine_decay_restarts(
         builder.add("cosine", stop - at, params, x0=at - start(i))
         at = stop
     return render(builder.plan(), dtype, out, backend)
+
+
+check.publish(globals())

@@ -826,3 +826,6 @@ def join_schedules(
     for a, values in parts:
         buf[a - start : a - start + values.shape[0]] = values
     return buf
+
+
+check.publish(globals())

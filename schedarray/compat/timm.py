@@ -1173,3 +1173,6 @@ def _constant_lr(
 
     return _run(make, base_lr, num_steps, False, None, _Noise(None, 1.0, 0.0, 0), dtype, out,
                 backend)
+
+
+check.publish(globals())

@@ -1100,3 +1100,6 @@ def chained_scheduler(
     buf = check.prepare_out(shape, kind, out)
     buf[...] = result
     return buf
+
+
+check.publish(globals())
