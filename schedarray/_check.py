@@ -92,11 +92,41 @@ def duration(
 
 
 def length(value: Any, steps_per_epoch: Any = None, name: str = "total_steps") -> int:
-    """Resolve a schedule length: a duration of at least one step, never a percentage."""
+    """Resolve a schedule length: a duration of at least one step, never a percentage.
+
+    The length is refused up front when its result could not be allocated
+    (`allocatable`; under `schedarray.window` only the window is allocated).
+    """
     spe = None if steps_per_epoch is None else integer(
         steps_per_epoch, "steps_per_epoch", minimum=1
     )
-    return duration(value, name, steps_per_epoch=spe, minimum=1)
+    return result_length(duration(value, name, steps_per_epoch=spe, minimum=1), name)
+
+
+def steps(value: Any, name: str) -> int:
+    """Resolve an array length given as an int number of steps (>= 1), like `length`."""
+    return result_length(integer(value, name, minimum=1), name)
+
+
+#: Longest schedule, even under `schedarray.window` (step indices stay exact in float64).
+MAX_STEPS = 2**53
+
+
+def result_length(n: int, name: str) -> int:
+    """Return `n` if a result of `n` steps can exist: refuse it before building anything.
+
+    Without an active `schedarray.window` the whole result is allocated, so it
+    must pass `allocatable` (as float32, the smallest; the dtype is checked
+    again when the array is made). Under a window only the window is
+    allocated, and the length may be anything up to `MAX_STEPS`.
+    """
+    from ._plan import active_window
+
+    if active_window() is None:
+        allocatable((n,), np.dtype(np.float32), "steps", name)
+    if n > MAX_STEPS:
+        raise ValueError(f"{name} must be <= 2**53 steps, got {name}={n}")
+    return n
 
 
 def within(value: Any, name: str, total: int, steps_per_epoch: Any = None) -> int:
@@ -170,21 +200,40 @@ def choice(value: Any, name: str, options: Iterable[str]) -> str:
     return value
 
 
+def _sequence(values: Any) -> bool:
+    """Whether `values` is a list-like of items (not a str, bytes or 0-d array)."""
+    if isinstance(values, np.ndarray):
+        return values.ndim == 1
+    return isinstance(values, Sequence) and not isinstance(values, (str, bytes))
+
+
+def mapping(value: Any, name: str) -> dict[str, Any]:
+    """Return a mapping of options (None is empty) as a dict."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping of options, got {name}={value!r}")
+    return dict(value)
+
+
 def reals(values: Any, name: str) -> tuple[float, ...]:
     """Return a sequence of finite reals as a tuple of floats."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+    if not _sequence(values):
         raise TypeError(f"{name} must be a sequence of numbers, got {name}={values!r}")
     return tuple(real(v, f"{name}[{i}]") for i, v in enumerate(values))
 
 
 def milestones(
-    values: Any, name: str, *, strict: bool = True
+    values: Any, name: str, *, strict: bool = True, ordered: bool = True
 ) -> tuple[int, ...]:
-    """Return step indices as ints, increasing (strictly unless `strict` is False)."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+    """Return step indices as ints, increasing (strictly unless `strict` is False).
+
+    With `ordered` False any order is accepted.
+    """
+    if not _sequence(values):
         raise TypeError(f"{name} must be a sequence of integers, got {name}={values!r}")
     result = tuple(integer(v, f"{name}[{i}]") for i, v in enumerate(values))
-    for a, b in itertools.pairwise(result):
+    for a, b in itertools.pairwise(result if ordered else ()):
         if b < a or (strict and b == a):
             order = "strictly increasing" if strict else "non-decreasing"
             raise ValueError(f"{name} must be {order}, got {name}={list(result)!r}")
@@ -238,31 +287,64 @@ class NotFinite(ValueError):
 _SMALL_BYTES = 1 << 28
 
 
-def available_memory() -> int:
-    """Bytes a new array may take: ``MemAvailable`` (Linux), else the physical memory.
-
-    With neither known (not Linux, no ``sysconf``), the largest size NumPy can index.
-    """
+def _read_kib(path: str, key: str) -> int | None:
+    """The ``key:  <n> kB`` entry of a /proc file, in bytes."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as f:
+        with open(path, encoding="ascii") as f:
             for line in f:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(key):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
+    return None
+
+
+def available_memory() -> int:
+    """Bytes a new array may take now: the least of the limits that apply.
+
+    ``MemAvailable`` (Linux; else the physical memory), the room left under
+    the process's address-space limit (``ulimit -v``) and under its cgroup's
+    memory limit (containers). With none known, NumPy's largest index.
+    """
+    limits = []
+    free = _read_kib("/proc/meminfo", "MemAvailable:")
+    if free is None:
+        try:
+            free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+            free = None
+    if free is not None:
+        limits.append(free)
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
-        return np.iinfo(np.intp).max
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft - (_read_kib("/proc/self/status", "VmSize:") or 0))
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f:
+            cap = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as f:
+            used = int(f.read())
+        if cap != "max":
+            limits.append(int(cap) - used)
+    except (OSError, ValueError):
+        pass
+    return max(min(limits), 0) if limits else int(np.iinfo(np.intp).max)
 
 
-def allocatable(shape: tuple[int, ...], dtype: np.dtype[Any], what: str) -> None:
+def allocatable(
+    shape: tuple[int, ...], dtype: np.dtype[Any], what: str, name: str | None = None
+) -> None:
     """Refuse, before allocating, an array of `shape` that memory cannot hold.
 
     The rule, the same for every result: its bytes must not exceed
     `available_memory` (the memory free right now; beyond it the process
     would swap or be killed). `what` says what the size counts (``"steps"``).
-    A caller's ``out=`` (an ``np.memmap``, say) is never refused.
+    A caller's ``out=`` (an ``np.memmap``, say) is never refused. `name`,
+    when given, is the parameter the size comes from.
     """
     count = math.prod(shape)
     nbytes = count * dtype.itemsize
@@ -271,8 +353,9 @@ def allocatable(shape: tuple[int, ...], dtype: np.dtype[Any], what: str) -> None
     free = available_memory()
     if nbytes > free:
         dims = " x ".join(map(str, shape))
+        given = "" if name is None else f"{name}={count} is too large: "
         raise Unallocatable(
-            f"the result ({dims} {what} of {dtype}) would take {nbytes} bytes, more than "
+            f"{given}the result ({dims} {what} of {dtype}) would take {nbytes} bytes, more than "
             f"the {free} bytes of memory available (write into an np.memmap with out=, "
             "or compute parts with schedarray.window)"
         )
@@ -299,7 +382,7 @@ def store_dtype(dtype: DTypeLike, out: Any) -> np.dtype[Any]:
     """The dtype a result is stored in: ``out.dtype``, else `dtype` (both checked)."""
     try:
         want = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}") from None
     if want not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64, got dtype={dtype!r}")
@@ -417,7 +500,7 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
       level of a call that goes through several public functions;
     * an `Unallocatable` result, `NotFinite` values, or an `ArithmeticError`
       (``OverflowError``, ``ZeroDivisionError``) in the arithmetic on the
-      parameters becomes a `ValueError` that lists the arguments of the
+      parameters becomes a plain `ValueError` that lists the arguments of the
       outermost public call (its sizes, or its numbers).
 
     Success costs one extra function call and a context-variable update.
@@ -432,18 +515,20 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
         try:
             return func(*args, **kwargs)
         except (Unallocatable, NotFinite) as exc:
-            if depth == 0:
-                sizes = isinstance(exc, Unallocatable)
-                exc.args = (f"{exc.args[0]}; got {_arguments(signature, args, kwargs, sizes)}",)
-            _rename(exc, names)
-            raise
+            if depth > 0:
+                _rename(exc, names)
+                raise
+            sizes = isinstance(exc, Unallocatable)
+            error = ValueError(f"{exc}; got {_arguments(signature, args, kwargs, sizes)}")
+            _rename(error, names)
+            raise error from None
         except ArithmeticError as exc:
             error = NotFinite(
                 f"the parameters overflow the float range or divide by zero "
                 f"({type(exc).__name__}: {exc})"
             )
             if depth == 0:
-                error.args = (f"{error.args[0]}; got {_arguments(signature, args, kwargs, False)}",)
+                error = ValueError(f"{error}; got {_arguments(signature, args, kwargs, False)}")
             _rename(error, names)
             raise error from None
         except (TypeError, ValueError) as exc:

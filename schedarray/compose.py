@@ -30,6 +30,32 @@ def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
     return check.values(values, name)
 
 
+def _stored(arrays: list[NDArray[np.floating]], dtype: np.dtype[Any]) -> None:
+    """Refuse values of `arrays` that would overflow when stored in `dtype`."""
+    for a in arrays:
+        if a.size and a.dtype.itemsize > dtype.itemsize:
+            check.fits(*check.extremes(a), dtype)
+
+
+def _product(a: NDArray[np.floating], b: Any, dtype: np.dtype[Any]) -> None:
+    """Refuse ``a * b`` (elementwise, NumPy's arithmetic) overflowing in `dtype`.
+
+    The largest products in magnitude come from the extremes of each side,
+    computed here with the same operation the result will use.
+    """
+    if a.size == 0 or np.size(b) == 0:
+        return
+    ends = np.array(check.extremes(a), dtype=a.dtype)
+    other = np.array(check.extremes(b), dtype=b.dtype) if isinstance(b, np.ndarray) else b
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = np.multiply.outer(ends, other).ravel().astype(dtype)
+    if not np.all(np.isfinite(products)):
+        raise check.NotFinite(
+            f"the product overflows {dtype}: {float(np.max(np.abs(ends)))!r} times "
+            f"{float(np.max(np.abs(other)))!r}"
+        )
+
+
 def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> FloatArray:
     """Concatenate schedule pieces into one array (or into `out`).
 
@@ -49,6 +75,7 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
     if dtype is None:
         dtype = out.dtype if isinstance(out, np.ndarray) else np.result_type(*arrays)
     buf = check.prepare_out(total, dtype, out)
+    _stored(arrays, buf.dtype)
     at = 0
     for a in arrays:
         buf[at : at + a.shape[0]] = a
@@ -72,6 +99,7 @@ def per_epoch(
     arr = _values(values)
     spe = check.integer(steps_per_epoch, "steps_per_epoch", minimum=1)
     buf = check.prepare_out(arr.shape[0] * spe, arr.dtype if out is None else np.float64, out)
+    _stored([arr], buf.dtype)
     buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
     return buf
 
@@ -85,8 +113,11 @@ def scale(values: ArrayLike, factor: float, *, out: Any = None) -> FloatArray:
     array([0.1 , 0.05])
     """
     arr = _values(values)
-    buf = check.prepare_out(arr.shape[0], arr.dtype if out is None else np.float64, out)
-    return np.multiply(arr, check.real(factor, "factor"), out=buf, casting="same_kind")
+    factor = check.real(factor, "factor")
+    dtype = check.store_dtype(arr.dtype if out is None else np.float64, out)
+    _product(arr, factor, dtype)
+    buf = check.prepare_out(arr.shape[0], dtype, out)
+    return np.multiply(arr, factor, out=buf, casting="same_kind")
 
 
 def clip(
@@ -105,6 +136,7 @@ def clip(
     if lo > hi:
         raise ValueError(f"low must be <= high, got low={low}, high={high}")
     buf = check.prepare_out(arr.shape[0], arr.dtype if out is None else np.float64, out)
+    _stored([arr], buf.dtype)
     return np.clip(arr, lo, hi, out=buf)
 
 
@@ -122,9 +154,14 @@ def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArr
     """
     arr = _values(values)
     factors = _values(scales, "scales")
-    dtype = np.result_type(arr, factors) if out is None else np.float64
+    dtype = check.store_dtype(np.result_type(arr, factors) if out is None else np.float64, out)
+    _product(arr, factors, dtype)
     buf = check.prepare_out((arr.shape[0], factors.shape[0]), dtype, out)
     return np.multiply(arr[:, None], factors[None, :], out=buf, casting="same_kind")
+
+
+#: The most layers `layer_decay` accepts (models have hundreds).
+MAX_LAYERS = 1 << 20
 
 
 def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
@@ -133,7 +170,8 @@ def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
     .. math:: \mathrm{scale}_j = \mathrm{decay}^{\,L + 1 - j}, \quad j = 0, \dots, L + 1
 
     Group ``j = 0`` is the embedding, ``L + 1`` the head (scale 1). Use with
-    `groups`, or as each parameter group's ``lr_scale``.
+    `groups`, or as each parameter group's ``lr_scale``. At most `MAX_LAYERS`
+    layers (a count, not a length: more is a mistake, refused before allocating).
 
     Examples
     --------
@@ -141,10 +179,17 @@ def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
     array([0.125, 0.25 , 0.5  , 1.   ])
     """
     layers = check.integer(num_layers, "num_layers")
+    if layers > MAX_LAYERS:
+        raise ValueError(
+            f"num_layers must be <= {MAX_LAYERS}, got num_layers={layers} "
+            f"({(layers + 2) * 8} bytes of scales)"
+        )
     rate = check.real(decay, "decay")
     if not 0 < rate <= 1:
         raise ValueError(f"decay must be in (0, 1], got decay={decay!r}")
-    return np.array([rate ** (layers + 1 - j) for j in range(layers + 2)])
+    # Python's float ** int, as BEiT and ConvNeXt compute it (np.power may differ by an ulp).
+    return np.fromiter((rate ** (layers + 1 - j) for j in range(layers + 2)), np.float64,
+                       count=layers + 2)
 
 
 def envelope(
@@ -179,6 +224,7 @@ def envelope(
             f"warmup_steps={w}, cooldown_steps={c}, len(values)={n}"
         )
     buf = check.prepare_out(n, arr.dtype if out is None else np.float64, out)
+    _stored([arr], buf.dtype)
     if buf is not arr:
         buf[...] = arr
     if w:

@@ -71,7 +71,7 @@ _NO_END = ("inverse_sqrt", "constant")
 def _options(shape: str, options: Mapping[str, Any] | None, name: str) -> tuple[float, ...]:
     """Validate `options` for `shape`; return them in the formula's order."""
     accepted = DECAY_SHAPES[shape]
-    given = dict(options or {})
+    given = check.mapping(options, name)
     unknown = sorted(set(given) - set(accepted))
     if unknown:
         valid = ", ".join(accepted) or "none"

@@ -55,6 +55,8 @@ def cosine_scheduler(
     final = check.real(final_value, "final_value")
     start = check.real(start_warmup_value, "start_warmup_value")
     n = check.integer(epochs, "epochs") * check.integer(niter_per_ep, "niter_per_ep")
+    if n:
+        check.result_length(n, "epochs * niter_per_ep")
     warmup_epochs = check.integer(warmup_epochs, "warmup_epochs")
     warmup_steps = check.integer(warmup_steps, "warmup_steps", minimum=-1)
     w = warmup_steps if warmup_steps > 0 else warmup_epochs * niter_per_ep

@@ -136,7 +136,7 @@ class ParamScheduler:
         >>> cosine_param_scheduler(1.0, 0.0).sample(4)
         array([1.        , 0.85355339, 0.5       , 0.14644661])
         """
-        n = check.integer(num_steps, "num_steps", minimum=1)
+        n = check.steps(num_steps, "num_steps")
         builder = Builder()
         self._build(builder, 0, n, _Where(lambda t: t / n, 0.0, float(n)))
         return render(builder.plan(), dtype, out, backend)
@@ -288,8 +288,8 @@ class StepParamScheduler(ParamScheduler):
         if not -len(self.values) <= ind < len(self.values):
             raise ValueError(
                 f"StepParamScheduler has no value {ind} at where={where!r} "
-                f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError), "
-                f"got {len(self.values)} values"
+                f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError: sample "
+                f"fewer num_steps), got {len(self.values)} values"
             )
         return ind
 
@@ -309,9 +309,15 @@ class StepWithFixedGammaParamScheduler(StepParamScheduler):
         gamma = check.positive(gamma, "gamma")
         num_decays = check.integer(num_decays, "num_decays", minimum=1)
         num_updates = check.integer(num_updates, "num_updates", minimum=1)
+        check.allocatable((num_decays + 1,), np.dtype((np.void, 32)), "Python floats", "num_decays")
         values = [base_value]
         for _ in range(num_decays):
             values.append(values[-1] * gamma)
+        if not math.isfinite(values[-1]):
+            raise ValueError(
+                "base_value * gamma ** num_decays must be finite, got "
+                f"base_value={base_value!r}, gamma={gamma!r}, num_decays={num_decays}"
+            )
         super().__init__(num_updates, values)
         self.base_value, self.num_decays, self.gamma = base_value, num_decays, gamma
 
@@ -797,3 +803,4 @@ _CONVERT: dict[str, Callable[[Any], ParamScheduler]] = {
 
 
 check.publish(globals())
+ParamScheduler.sample = check.api(ParamScheduler.sample)  # type: ignore[method-assign]

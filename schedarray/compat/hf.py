@@ -137,13 +137,13 @@ def _training_length(num_steps: Any, num_training_steps: int) -> int:
                 f"num_training_steps={num_training_steps}"
             )
         return num_training_steps
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 def _required_length(num_steps: Any, name: str) -> int:
     if num_steps is None:
         raise TypeError(f"{name} has no length of its own: pass num_steps, got num_steps=None")
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 def _defaults_lr(defaults_lr: Any, base_lr: PerGroup) -> float:
@@ -667,11 +667,13 @@ def get_scheduler(
             f"be computed in advance, got name={name!r}"
         )
     if num_steps is None:
+        if num_training_steps is not None:  # the length, unless num_steps is given
+            check.steps(num_training_steps, "num_training_steps")
         num_steps = num_training_steps
     common = {"num_steps": num_steps, "dtype": dtype, "out": out, "backend": backend}
     if name == "constant":
         return get_constant_schedule(base_lr, **common)
-    extra = dict(scheduler_specific_kwargs or {})
+    extra = check.mapping(scheduler_specific_kwargs, "scheduler_specific_kwargs")
     if num_warmup_steps is None:
         raise ValueError(f"SchedulerType.{name.upper()} requires `num_warmup_steps`, "
                          "please provide that argument.")
@@ -827,4 +829,13 @@ def warmup_cosine_with_hard_restarts_schedule(
     )
 
 
-check.publish(globals())
+
+#: The pytorch-transformers 1.x classes call the get_* functions under HF's newer names.
+_OLD_NAMES = {"num_warmup_steps": "warmup_steps", "num_training_steps": "t_total",
+              "num_cycles": "cycles"}
+check.publish(globals(), aliases={
+    "warmup_constant_schedule": _OLD_NAMES,
+    "warmup_linear_schedule": _OLD_NAMES,
+    "warmup_cosine_schedule": _OLD_NAMES,
+    "warmup_cosine_with_hard_restarts_schedule": _OLD_NAMES,
+})

@@ -67,7 +67,7 @@ __all__ = [
 
 def _length(num_steps: Any, backend: Any) -> int:
     check.backend(backend)
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 def _name(name: Any) -> None:

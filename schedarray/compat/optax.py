@@ -138,7 +138,7 @@ def _join(timelines: Sequence[Timeline], boundaries: Sequence[int]) -> Timeline:
 def _render(
     num_steps: Any, timeline: Timeline, dtype: DTypeLike, out: Any, backend: Backend
 ) -> FloatArray:
-    n = check.integer(num_steps, "num_steps", minimum=1)
+    n = check.steps(num_steps, "num_steps")
     check.backend(backend)
     builder = Builder()
     segments = _cut(timeline, 0, 0, n)
@@ -595,6 +595,9 @@ def warmup_exponential_decay_schedule(
     ...                                   transition_steps=1, decay_rate=0.5)
     array([0.  , 0.5 , 1.  , 0.5 , 0.25])
     """
+    # The warmup's own names (end_value, transition_steps) mean other arguments here.
+    check.real(init_value, "init_value")
+    check.real(peak_value, "peak_value")
     warmup = _int(warmup_steps, "warmup_steps")
     timeline = _join(
         [_polynomial(init_value, peak_value, 1.0, warmup, 0),
@@ -630,7 +633,8 @@ def sgdr_schedule(
     >>> sgdr_schedule(6, [dict(init_value=0.0, peak_value=1.0, warmup_steps=1, decay_steps=3)] * 2)
     array([0. , 1. , 0.5, 0. , 1. , 0.5])
     """
-    if isinstance(cosine_kwargs, Mapping) or not isinstance(cosine_kwargs, Iterable):
+    if isinstance(cosine_kwargs, Mapping) or not isinstance(cosine_kwargs, Iterable) or (
+            isinstance(cosine_kwargs, np.ndarray) and cosine_kwargs.ndim == 0):
         raise TypeError(
             f"cosine_kwargs must be an iterable of dicts, got cosine_kwargs={cosine_kwargs!r}"
         )
@@ -645,7 +649,11 @@ def sgdr_schedule(
                 f"cosine_kwargs[{i}] must hold the arguments of warmup_cosine_decay_schedule "
                 f"({', '.join(_SGDR_KEYS)}), got unknown={unknown}, missing={missing}"
             )
-        timelines.append(_warmup_cosine(**kwargs))
+        try:
+            timelines.append(_warmup_cosine(**kwargs))
+        except (TypeError, ValueError) as exc:
+            exc.args = (f"cosine_kwargs[{i}]: {exc.args[0]}", *exc.args[1:])
+            raise
         at += _int(kwargs["decay_steps"], f"cosine_kwargs[{i}]['decay_steps']")
         boundaries.append(at)
     if not timelines:
@@ -791,7 +799,7 @@ def join_schedules(
     ...                            transition_steps=2), [1.0, 0.5, 0.25, 0.125]], [2])
     array([0.   , 0.5  , 1.   , 0.5  , 0.25 , 0.125])
     """
-    n = check.integer(num_steps, "num_steps", minimum=1)
+    n = check.steps(num_steps, "num_steps")
     if isinstance(schedules, (str, bytes, Mapping)) or not isinstance(schedules, Sequence):
         raise TypeError(f"schedules must be a sequence, got schedules={schedules!r}")
     if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (Sequence, np.ndarray)):
@@ -828,4 +836,8 @@ def join_schedules(
     return buf
 
 
-check.publish(globals())
+
+check.publish(globals(), aliases={
+    # linear_schedule(init_value, peak_value, warmup_steps) inside
+    "warmup_constant_schedule": {"transition_steps": "warmup_steps", "end_value": "peak_value"},
+})

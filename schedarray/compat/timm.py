@@ -272,6 +272,10 @@ def _bounds(n: int) -> tuple[int, int]:
 
 def _store(columns: list[Floats], rows: int, dtype: DTypeLike, out: Any) -> FloatArray:
     """Stack per-group float64 columns into a ``(rows, groups)`` array (or `out`)."""
+    kind = check.store_dtype(dtype, out)
+    for column in columns:
+        if column.size:
+            check.fits(*check.extremes(column), kind)
     buf = check.prepare_out((rows, len(columns)), dtype, out)
     for g, column in enumerate(columns):
         buf[:, g] = column
@@ -291,7 +295,7 @@ def _run(
 ) -> FloatArray:
     """Build, render and post-process a timm schedule for every group."""
     bases, grouped = _bases(base_lr)
-    n = check.integer(num_steps, "num_steps", minimum=1)
+    n = check.steps(num_steps, "num_steps")
     per_epoch = check.flag(t_in_epochs, "t_in_epochs")
     if updates_per_epoch is not None:
         upe = check.integer(updates_per_epoch, "updates_per_epoch", minimum=1)
@@ -320,6 +324,8 @@ def _run(
             if post is not None:
                 post(values, a, b)
             noise.apply(values, a, b)
+            if values.size:  # the noise or post-processing may overflow
+                check.fits(*check.extremes(values), check.store_dtype(dtype_, out_))
             if out_ is None and np.dtype(dtype_) == np.float64:
                 return values
             buf = check.prepare_out(b - a, dtype_, out_)
@@ -1175,4 +1181,12 @@ def _constant_lr(
                 backend)
 
 
-check.publish(globals())
+
+check.publish(globals(), aliases={
+    # create_scheduler_v2 calls the scheduler classes with timm's internal names.
+    "create_scheduler_v2": {
+        "lr_min": "min_lr", "warmup_lr_init": "warmup_lr", "t_initial": "num_epochs",
+        "warmup_t": "warmup_epochs", "decay_t": "decay_epochs", "noise_range_t": "noise",
+        "power": "decay_rate", "num_steps": "num_epochs", "stable_timescale": "stable_timescale",
+    },
+})
