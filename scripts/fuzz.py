@@ -21,12 +21,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tests import fuzzing  # noqa: E402
+from tests import fuzzing
 
 BAD = ("data-loss", "hang", "unclean", "non-finite", "wrong")
 
 
-def _worker(conn, seed_base: int, memory: int) -> None:
+def _worker(conn, memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     import warnings
 
@@ -51,7 +51,14 @@ def _worker(conn, seed_base: int, memory: int) -> None:
         conn.send((kind, why, text))
 
 
+def say(text: str) -> None:
+    """One line of the report, flushed (the run is long)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
+    """Run the calls and print the counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
@@ -60,7 +67,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     targets = fuzzing.targets()
-    print(f"{len(targets)} functions with a baseline; without one: "
+    say(f"{len(targets)} functions with a baseline; without one: "
           f"{fuzzing.missing_baselines() or 'none'}")
     ctx = mp.get_context("fork")
     counts: collections.Counter[str] = collections.Counter()
@@ -70,7 +77,7 @@ def main() -> None:
 
     def spawn():
         here, there = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(there, args.seed, args.memory), daemon=True)
+        proc = ctx.Process(target=_worker, args=(there, args.memory), daemon=True)
         proc.start()
         return [proc, here, None, 0.0, ""]
 
@@ -97,7 +104,7 @@ def main() -> None:
                     counts[kind] += 1
                     per_target[text.split("(")[0]] += 1
                     if kind in BAD:
-                        print(f"[{kind}] {text}\n    {why}", flush=True)
+                        say(f"[{kind}] {text}\n    {why}")
                     w[2] = None
                     done += 1
                 elif time.perf_counter() - since > args.timeout or not proc.is_alive():
@@ -106,16 +113,16 @@ def main() -> None:
                     proc.join()
                     counts[kind] += 1
                     state = "timed out" if kind == "hang" else f"died, exit {proc.exitcode}"
-                    print(f"[{kind}] {text}\n    worker {state}", flush=True)
+                    say(f"[{kind}] {text}\n    worker {state}")
                     workers[workers.index(w)] = spawn()
                     done += 1
     for proc, conn, *_ in workers:
         conn.send(None)
         proc.join()
     elapsed = time.perf_counter() - started
-    print(f"\n{done} calls over {len(targets)} functions in {elapsed:.0f} s (seed {args.seed})")
+    say(f"\n{done} calls over {len(targets)} functions in {elapsed:.0f} s (seed {args.seed})")
     for kind in ("data-loss", "hang", "unclean", "non-finite", "wrong", "clean", "ok"):
-        print(f"  {kind:10s} {counts[kind]}")
+        say(f"  {kind:10s} {counts[kind]}")
 
 
 if __name__ == "__main__":

@@ -66,9 +66,10 @@ def _baseline(name: str, fn: Callable[..., Any], module: Any) -> Target | None:
     namespace = {"np": np, "sa": sa, "math": math, **vars(module), name.rsplit(".", 1)[-1]: fn}
     for source in _examples(fn):
         try:
-            tree = ast.parse(source, mode="eval")
+            tree = ast.parse(source, mode="exec")
         except SyntaxError:
             continue
+        found = False
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -83,8 +84,14 @@ def _baseline(name: str, fn: Callable[..., Any], module: Any) -> Target | None:
                                       namespace) for k in node.keywords if k.arg}
             except Exception:
                 continue
+            found = True
             params = [p for p in inspect.signature(fn).parameters if p not in ("out", "backend")]
             return Target(name, fn, args, kwargs, params)
+        if not found:  # an earlier line of the example (``warm = ...``)
+            try:
+                exec(compile(tree, "<example>", "exec"), namespace)
+            except Exception:
+                pass
     return None
 
 
@@ -151,11 +158,14 @@ class Call:
     window: tuple[int, int] | None = None
     with_out: Any = None  # None, or a shape/dtype for a sentinel-filled out=
     sample: Any = 4  # fvcore schedulers: the num_steps of ``sched.sample``
+    spec: bool = False  # through ``from_spec({"name": ..., **parameters})``
 
     def describe(self) -> str:
         inner = ", ".join([*(_short(a) for a in self.args),
                            *(f"{k}={_short(v)}" for k, v in self.kwargs.items())])
         text = f"{self.target.name}({inner})"
+        if self.spec:
+            text = f"from_spec({text})"
         if self.with_out is not None:
             text += f" out={self.with_out}"
         if self.target.name.startswith("compat.fvcore."):
@@ -217,6 +227,8 @@ def used_names(call: Call) -> set[str]:
         names = set(call.kwargs)
     if call.window is not None:
         names |= {"start", "stop", "window"}
+    if call.spec:
+        names |= {"spec", "name"}
     if call.with_out is not None:
         names |= {"out"}
     if call.target.name.startswith("compat.fvcore."):
@@ -270,11 +282,18 @@ def run(call: Call) -> tuple[Any, np.ndarray | None]:
         out = np.full(shape, SENTINEL, dtype=dtype)
         kwargs["out"] = out
     try:
-        if call.window is not None:
+        if call.spec:
+            params = dict(kwargs)
+            if call.args:
+                params["total_steps"] = call.args[0]
+            result = sa.from_spec({"name": call.target.name, **params})
+        elif call.window is not None:
             result = sa.window(call.target.fn, call.window[0], call.window[1],
                                *call.args, **kwargs)
         else:
             result = call.target.fn(*call.args, **kwargs)
+        if isinstance(result, tuple):  # create_scheduler_v2: (values, epochs)
+            result = result[0]
         if hasattr(result, "sample"):  # an fvcore scheduler: its values
             result = result.sample(call.sample, **({"out": out} if out is not None else {}))
     except Exception as exc:  # classified by `verdict`
@@ -320,17 +339,22 @@ def generate(target: Target, choose: Callable[[Any], Any]) -> Call:
     call = mutate(target, choose, choose([0, 1, 1, 1, 2, 2, 3]))
     if target.name.startswith("compat.fvcore."):
         call.sample = choose([4, 4, 4, 1, 0, 10**7, 2**63, "4", 4.0, np.int64(4)])
-    extra = choose(["plain", "plain", "plain", "out", "window"])
+    extra = choose(["plain", "plain", "plain", "out", "window", "spec"])
     if extra == "out":
         # The shape of the baseline's result, so a failing mutation must leave it intact.
         try:
             base = target.fn(*target.args, **target.kwargs)
+            if isinstance(base, tuple):
+                base = base[0]
             if hasattr(base, "sample"):
                 base = base.sample(call.sample)
             call.with_out = (base.shape, choose([np.float64, np.float32]))
         except Exception:
             pass
-    elif extra == "window" and target.name in sa.SCHEDULES:
+    elif extra == "window" and not target.name.startswith(("compat.fvcore.", "compat.timm.c")) \
+            and target.name not in COMPOSE:  # windows of array operations: see issue 12 (h12io)
         a = choose([0, 1, 2, 10**12, -1, 2**63])
         call.window = (a, a + choose([0, 1, 3]))
+    elif extra == "spec" and target.name in sa.SCHEDULES:
+        call.spec = True
     return call

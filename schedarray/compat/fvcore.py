@@ -423,7 +423,8 @@ class CompositeParamScheduler(ParamScheduler):
             raise ValueError(f"lengths must sum to 1 (within 1e-3), got lengths={lengths!r}")
         if sum(lengths) != 1.0:
             lengths[-1] = 1.0 - sum(lengths[:-1])
-        if isinstance(interval_scaling, (str, bytes)):
+        if isinstance(interval_scaling, (str, bytes)) or not isinstance(
+                interval_scaling, (Sequence, np.ndarray)):
             raise TypeError(
                 f"interval_scaling must be a sequence, got interval_scaling={interval_scaling!r}"
             )

@@ -433,15 +433,22 @@ def _min_lr_rate(min_lr: Any, min_lr_rate: Any, defaults_lr: Any, base_lr: PerGr
         raise ValueError("Only one of min_lr or min_lr_rate should be set, got "
                          f"min_lr={min_lr!r}, min_lr_rate={min_lr_rate!r}")
     if min_lr is not None:
-        rate = check.real(min_lr, "min_lr") / _defaults_lr(defaults_lr, base_lr)
+        lr = check.real(min_lr, "min_lr")
+        lr_name = "defaults_lr" if defaults_lr is not None else "base_lr"
+        base = _defaults_lr(defaults_lr, base_lr)
+        if base == 0:  # HF divides by it: ZeroDivisionError
+            raise ValueError(f"{lr_name} must be nonzero to turn min_lr into a rate, got "
+                             f"min_lr={lr!r}, {lr_name}={base!r}")
+        rate, given = lr / base, f"min_lr={lr!r}, {lr_name}={base!r}"
     elif min_lr_rate is None:
         raise ValueError("One of min_lr or min_lr_rate should be set, got both None")
     else:
         rate = check.real(min_lr_rate, "min_lr_rate")
-    if rate < 0:
+        given = f"min_lr_rate={rate!r}"
+    if not 0 <= rate < math.inf:
         raise ValueError(
-            "min_lr_rate must be >= 0 (HF clamps the negative factors it then gives to 0), "
-            f"got min_lr_rate={rate!r}"
+            "the min lr rate must be finite and >= 0 (HF clamps the negative factors it then "
+            f"gives to 0), got {given}"
         )
     return rate
 
@@ -680,8 +687,10 @@ def get_scheduler(
     if name == "constant_with_warmup":
         return get_constant_schedule_with_warmup(base_lr, num_warmup_steps, **common)
     if name == "inverse_sqrt":
+        _known(get_inverse_sqrt_schedule, extra, name)
         return get_inverse_sqrt_schedule(base_lr, num_warmup_steps, **extra, **common)
     if name == "warmup_stable_decay":
+        _known(get_wsd_schedule, extra, name)
         return get_wsd_schedule(base_lr, num_warmup_steps, num_training_steps=num_training_steps,
                                 **extra, **common)
     if num_training_steps is None:
@@ -697,7 +706,21 @@ def get_scheduler(
         "cosine_with_min_lr": get_cosine_with_min_lr_schedule_with_warmup,
         "cosine_warmup_with_min_lr": get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
     }[name]
+    _known(function, extra, name)
     return function(base_lr, num_warmup_steps, num_training_steps, **extra, **common)
+
+
+def _known(function: Callable[..., Any], extra: dict[str, Any], name: str) -> None:
+    """Refuse a scheduler_specific_kwargs key the chosen schedule does not take."""
+    import inspect
+
+    accepted = inspect.signature(function).parameters
+    unknown = sorted(set(extra) - set(accepted))
+    if unknown:
+        raise TypeError(
+            f"scheduler_specific_kwargs has no parameter {unknown[0]!r} for name={name!r}, "
+            f"got scheduler_specific_kwargs={extra!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -251,13 +251,32 @@ def _keras_round(ratio: np.float64) -> float:
 
 
 def _first(pred: Any, guess: int, lo: int, n: int) -> int:
-    """The first step in ``(lo, n]`` where the monotone `pred` holds (`n` if none), from `guess`."""
+    """The first step in ``(lo, n]`` where the monotone `pred` holds (`n` if none), from `guess`.
+
+    Gallops outward from `guess` in doubling strides, then bisects: O(1) calls
+    when the guess is right, O(log distance) when float rounding moved it.
+    """
     t = min(max(guess, lo + 1), n)
-    while t > lo + 1 and pred(t - 1):
-        t -= 1
-    while t < n and not pred(t):
-        t += 1
-    return t
+    stride = 1
+    if pred(t):  # the answer is at or below t
+        high = t
+        while high - stride > lo and pred(high - stride):
+            high -= stride
+            stride *= 2
+        low = max(high - stride, lo)  # pred(low) is false, or low == lo
+    else:
+        low = t
+        while low + stride < n and not pred(low + stride):
+            low += stride
+            stride *= 2
+        high = min(low + stride, n)  # pred(high) holds, or high == n
+    while high - low > 1:
+        mid = (low + high) // 2
+        if pred(mid):
+            high = mid
+        else:
+            low = mid
+    return high
 
 
 def _at(kind: str, params: tuple[float, ...], x: float) -> float:
