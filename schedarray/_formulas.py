@@ -57,6 +57,22 @@ def _blend(c: Floats, start: float, end: float) -> Floats:
     return np.clip(c, min(start, end), max(start, end), out=c)
 
 
+def _blend_pair(c: Floats, rest: Floats, start: float, end: float) -> Floats:
+    """`_blend` from a weight and its complement ``rest = 1 - c`` (each accurate).
+
+    Values near `start` (``c > 1/2``) are ``start + (end - start) * rest``, so
+    a curve that stays near `start` keeps its precision relative to its own
+    size, not to `end`'s.
+    """
+    near_start = c > 0.5
+    c *= start - end
+    c += end
+    rest *= end - start
+    rest += start
+    np.copyto(c, rest, where=near_start)
+    return np.clip(c, min(start, end), max(start, end), out=c)
+
+
 def _progress(x: Floats, span: float) -> Floats:
     x /= span
     return x
@@ -74,7 +90,47 @@ def linear(x: Floats, start: float, end: float, span: float) -> Floats:
     return np.clip(x, min(start, end), max(start, end), out=x)
 
 
+def _power_near_one(
+    x: Floats, span: float, power: float, log_near: Callable[[Floats], Floats],
+    base_far: Callable[[Floats], Floats],
+) -> tuple[Floats, Floats]:
+    """``w(p) ** power`` and its complement, for a ``w`` that is 1 at ``p = 0``, 0 at 1.
+
+    Where ``|p| <= 1/2`` (``w`` near 1, where ``w`` itself would round to within
+    an ulp of 1 and its power amplify that ulp), ``exp(power * log w)`` with
+    ``log w`` from `log_near` (written with ``log1p``); elsewhere ``w ** power``
+    with ``w`` from `base_far` of the remaining progress ``q = (span - x) /
+    span``, exact to an ulp relative even as ``w`` goes to 0. Both are within
+    a few eps of the exact value for any power > 0; so is the complement
+    ``1 - w ** power`` (``-expm1`` of the exponent) where ``w ** power > 1/2``.
+    """
+    q = np.subtract(span, x)
+    q /= span
+    p = _progress(x, span)
+    near = np.abs(p) <= 0.5
+    c = np.empty_like(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = power * log_near(p[near])
+        c[near] = np.exp(e)
+        rest = np.subtract(1.0, c)  # the complement, accurate where c <= 1/2
+        rest[near] = -np.expm1(e)
+        c[~near] = np.power(base_far(q[~near]), power)
+        rest[~near] = 1.0 - c[~near]
+    return c, rest
+
+
 def cosine(x: Floats, start: float, end: float, span: float, exponent: float) -> Floats:
+    if exponent not in (1.0, 2.0):
+        # ((1 + cos(pi p)) / 2)^k = cos(pi p / 2)^(2k): log cos(t) = log1p(-2 sin^2(t / 2))
+        # near p = 0, and cos(pi p / 2) = sin(pi q / 2) near p = 1, where 1 + cos cancels.
+        def log_near(p: Floats) -> Floats:
+            s = np.sin(p * (np.pi / 4))
+            return 2.0 * np.log1p(-2.0 * s * s)
+
+        def base_far(q: Floats) -> Floats:
+            return np.abs(np.sin(q * (np.pi / 2))) ** 2
+
+        return _blend_pair(*_power_near_one(x, span, exponent, log_near, base_far), start, end)
     # The angle as pi * x / span, the order of the widely copied ConvNeXt/DINO code.
     x *= np.pi
     x /= span
@@ -87,6 +143,10 @@ def cosine(x: Floats, start: float, end: float, span: float, exponent: float) ->
 
 
 def polynomial(x: Floats, start: float, end: float, span: float, power: float) -> Floats:
+    if power not in (1.0, 2.0) and span > 0:
+        # (1 - p)^k: exp(k log1p(-p)) near p = 0, ((span - x) / span)^k near p = 1.
+        c, rest = _power_near_one(x, span, power, lambda p: np.log1p(-p), lambda q: q)
+        return _blend_pair(c, rest, start, end)
     p = _progress(x, span)
     c = np.subtract(1.0, p, out=p)
     if power != 1.0:
@@ -103,14 +163,36 @@ def one_minus_sqrt(x: Floats, start: float, end: float, span: float) -> Floats:
 def tanh(
     x: Floats, start: float, end: float, span: float, lower: float, upper: float
 ) -> Floats:
-    p = _progress(x, span)
-    p *= upper - lower
-    p += lower
-    c = np.tanh(p, out=p)
-    top = np.tanh(upper)
-    np.subtract(top, c, out=c)
-    c /= top - np.tanh(lower)
-    return _blend(c, start, end)
+    # tanh(u) - tanh(y) = sinh(u - y) / (cosh u cosh y), so with d = u - l, a = u - y
+    # and b = y - l (both from the progress, exact near their zero):
+    #   c     = sinh(a) / sinh(d) * cosh(l) / cosh(y)
+    #         = exp(-2 (y+ - l+)) expm1(-2a) / expm1(-2d) (1 + e^-2|l|) / (1 + e^-2|y|),
+    #   1 - c = sinh(b) / sinh(d) * cosh(u) / cosh(y)
+    #         = exp(-2 (y- - u-)) expm1(-2b) / expm1(-2d) (1 + e^-2|u|) / (1 + e^-2|y|),
+    # with y+ = max(y, 0) and y- = max(-y, 0) (y+ - l+ = b when l >= 0, y- - u- = a
+    # when u <= 0): no difference of nearly equal tanh values, no overflow.
+    d = upper - lower
+    a = np.subtract(span, x)
+    a *= d / span
+    b = _progress(x, span)
+    b *= d
+    y = b + lower
+    g = np.abs(y)
+    g *= -2.0
+    np.exp(g, out=g)
+    g += 1.0  # 1 + e^-2|y|
+    width = math.expm1(-2.0 * d)
+    c = b * -2.0 if lower >= 0 else np.maximum(y, 0.0) * -2.0
+    np.exp(c, out=c)
+    c *= np.expm1(-2.0 * a)
+    c *= (1.0 + math.exp(-2.0 * abs(lower))) / width
+    c /= g
+    rest = a * -2.0 if upper <= 0 else np.maximum(-y, 0.0) * -2.0
+    np.exp(rest, out=rest)
+    rest *= np.expm1(-2.0 * b, out=b)
+    rest *= (1.0 + math.exp(-2.0 * abs(upper))) / width
+    rest /= g
+    return _blend_pair(c, rest, start, end)
 
 
 def rex(x: Floats, start: float, end: float, span: float) -> Floats:

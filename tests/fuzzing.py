@@ -20,6 +20,7 @@ classifies what happened:
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import inspect
 import math
@@ -88,10 +89,8 @@ def _baseline(name: str, fn: Callable[..., Any], module: Any) -> Target | None:
             params = [p for p in inspect.signature(fn).parameters if p not in ("out", "backend")]
             return Target(name, fn, args, kwargs, params)
         if not found:  # an earlier line of the example (``warm = ...``)
-            try:
+            with contextlib.suppress(Exception):
                 exec(compile(tree, "<example>", "exec"), namespace)
-            except Exception:
-                pass
     return None
 
 
