@@ -249,6 +249,22 @@ def values(
     `ndims` lists the accepted dimensions (``(1, 2)`` admits steps x groups);
     `nonempty` asks for at least one step; `finite` rejects NaN and inf.
     """
+    return values_range(value, name, ndims=ndims, nonempty=nonempty, finite=finite)[0]
+
+
+#: Elements per block of `extremes` (a block stays in cache for both reductions).
+_BLOCK = 1 << 16
+
+
+def values_range(
+    value: Any, name: str, *, ndims: tuple[int, ...] = (1,), nonempty: bool = False,
+    finite: bool = True,
+) -> tuple[NDArray[np.floating], float, float]:
+    """`values`, with the least and greatest value (NaN when one is NaN; 0, 0 when empty).
+
+    The finiteness check is this one pass over the array, which operations on
+    arrays reuse to refuse results that would overflow.
+    """
     what = "1-D or 2-D (steps x groups)" if 2 in ndims else "1-D"
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a {what} array of numbers, got {name}={value!r}")
@@ -263,11 +279,14 @@ def values(
         raise ValueError(f"{name} must be {what}, got {name}.shape={arr.shape}")
     if nonempty and arr.shape[0] == 0:
         raise ValueError(f"{name} must have at least one step, got {name}.shape={arr.shape}")
-    if finite and not np.all(np.isfinite(arr)):
+    if not finite:
+        return arr, math.nan, math.nan
+    low, high = extremes(arr) if arr.size else (0.0, 0.0)
+    if not (math.isfinite(low) and math.isfinite(high)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         where = ", ".join(map(str, bad))
         raise ValueError(f"{name} must be finite, got {name}[{where}]={float(arr[bad])!r}")
-    return arr
+    return arr, low, high
 
 
 def backend(value: Any) -> str:
@@ -361,21 +380,43 @@ def allocatable(
         )
 
 
-def fits(low: float, high: float, dtype: DTypeLike, what: str = "values") -> None:
-    """Refuse values in ``[low, high]`` that are not finite once stored in `dtype`."""
+_WIDE = (np.float64, np.dtype(np.float64))
+
+
+def fits(
+    low: float, high: float, dtype: DTypeLike, what: str = "values",
+    error: type[ValueError] = NotFinite,
+) -> None:
+    """Refuse values in ``[low, high]`` that are not finite once stored in `dtype`.
+
+    Raises `error` (`NotFinite`: a schedule's parameters are at fault, and
+    `api` names them; plain `ValueError` where `what` is the caller's own array).
+    """
+    if math.isfinite(low) and math.isfinite(high) and dtype in _WIDE:
+        return
     with np.errstate(over="ignore", invalid="ignore"):
         stored = np.array([low, high], dtype=np.float64).astype(dtype)
     if not np.all(np.isfinite(stored)):
         bad = low if not np.isfinite(stored[0]) else high
-        raise NotFinite(
-            f"{what} must be finite in {np.dtype(dtype)}, but the parameters make a value "
-            f"of {bad!r}, which overflows {np.dtype(dtype)}"
-        )
+        kind = np.dtype(dtype)
+        raise error(f"{what} must be finite in {kind}, got a value of {bad!r}, which is "
+                    f"{'NaN' if bad != bad else f'beyond the range of {kind}'}")
 
 
 def extremes(arr: NDArray[np.floating]) -> tuple[float, float]:
-    """The smallest and largest element of a nonempty array (NaN when one is NaN)."""
-    return float(arr.min()), float(arr.max())
+    """The smallest and largest element of a nonempty array (NaN when one is NaN).
+
+    Block by block, so each block is read from memory once for both.
+    """
+    flat = arr.reshape(-1) if arr.flags.c_contiguous else None
+    if flat is None or flat.shape[0] <= _BLOCK:
+        return float(arr.min()), float(arr.max())
+    lows, highs = [], []
+    for a in range(0, flat.shape[0], _BLOCK):
+        block = flat[a : a + _BLOCK]
+        lows.append(block.min())
+        highs.append(block.max())
+    return float(np.min(lows)), float(np.max(highs))
 
 
 def store_dtype(dtype: DTypeLike, out: Any) -> np.dtype[Any]:

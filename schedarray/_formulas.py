@@ -309,6 +309,10 @@ BLENDS = frozenset(
 )
 
 
+#: Blends whose weight is in [0, 1] at every coordinate (cosine: for any angle; linear
+#: and tanh: kept in range by the clip), so finite ``start - end`` decides.
+_NAN_FREE = frozenset({"linear", "cosine", "tanh"})
+
 #: log of the largest float64.
 _LOG_MAX = math.log(np.finfo(np.float64).max)
 
@@ -329,9 +333,19 @@ def value_range(
     """
     if kind == "constant":
         return params[0], params[0]
+    if kind in _NAN_FREE:
+        # Weights in [0, 1] for every x once these hold; no evaluation needed.
+        start, end, span = params[:3]
+        if not (math.isfinite(start - end) and span == span and span != 0):
+            raise _refuse(kind, f"start - end or the span is not finite {params!r}")
+        if kind == "linear" and not math.isfinite((end - start) / span):
+            raise _refuse(kind, f"(end - start) / span overflows {params!r}")
+        if kind == "tanh" and not math.isfinite(params[4] - params[3]):
+            raise _refuse(kind, f"upper - lower overflows {params!r}")
+        return min(start, end), max(start, end)
     with np.errstate(all="ignore"):
         ends = FORMULAS[kind](np.array([first, last], dtype=np.float64), *params)
-    if not np.all(np.isfinite(ends)):
+    if not (math.isfinite(ends[0]) and math.isfinite(ends[1])):
         bad = float(ends[0] if not np.isfinite(ends[0]) else ends[1])
         raise _refuse(kind, f"{bad!r} at an end (parameters {params!r})")
     if kind in BLENDS:

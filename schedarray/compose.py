@@ -26,18 +26,28 @@ __all__ = [
 ]
 
 
-def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
-    return check.values(values, name)
+class _Values(np.ndarray):
+    """A checked input array that remembers its least and greatest value."""
+
+    low: float
+    high: float
 
 
-def _stored(arrays: list[NDArray[np.floating]], dtype: np.dtype[Any]) -> None:
+def _values(values: Any, name: str = "values") -> _Values:
+    arr, low, high = check.values_range(values, name)
+    ranged = arr.view(_Values)
+    ranged.low, ranged.high = low, high
+    return ranged
+
+
+def _stored(arrays: list[_Values], dtype: np.dtype[Any]) -> None:
     """Refuse values of `arrays` that would overflow when stored in `dtype`."""
     for a in arrays:
         if a.size and a.dtype.itemsize > dtype.itemsize:
-            check.fits(*check.extremes(a), dtype)
+            check.fits(a.low, a.high, dtype)
 
 
-def _product(a: NDArray[np.floating], b: Any, dtype: np.dtype[Any]) -> None:
+def _product(a: _Values, b: _Values | float, dtype: np.dtype[Any]) -> None:
     """Refuse ``a * b`` (elementwise, NumPy's arithmetic) overflowing in `dtype`.
 
     The largest products in magnitude come from the extremes of each side,
@@ -45,8 +55,8 @@ def _product(a: NDArray[np.floating], b: Any, dtype: np.dtype[Any]) -> None:
     """
     if a.size == 0 or np.size(b) == 0:
         return
-    ends = np.array(check.extremes(a), dtype=a.dtype)
-    other = np.array(check.extremes(b), dtype=b.dtype) if isinstance(b, np.ndarray) else b
+    ends = np.array([a.low, a.high], dtype=a.dtype)
+    other = np.array([b.low, b.high], dtype=b.dtype) if isinstance(b, _Values) else b
     with np.errstate(over="ignore", invalid="ignore"):
         products = np.multiply.outer(ends, other).ravel().astype(dtype)
     if not np.all(np.isfinite(products)):
