@@ -373,8 +373,10 @@ def allocatable(
     if nbytes > free:
         dims = " x ".join(map(str, shape))
         given = "" if name is None else f"{name}={count} is too large: "
+        size = (f"at least {nbytes} bytes ({dtype.itemsize} per step)" if name is not None
+                else f"{nbytes} bytes")
         raise Unallocatable(
-            f"{given}the result ({dims} {what} of {dtype}) would take {nbytes} bytes, more than "
+            f"{given}the result ({dims} {what}) would take {size}, more than "
             f"the {free} bytes of memory available (write into an np.memmap with out=, "
             "or compute parts with schedarray.window)"
         )
@@ -521,6 +523,16 @@ def _arguments(
     return ", ".join(shown) or "no numeric arguments"
 
 
+def _with_arguments(
+    message: str, signature: inspect.Signature, args: tuple[Any, ...],
+    kwargs: dict[str, Any], sizes: bool,
+) -> str:
+    """`message`, then ``; got`` and the call's arguments it does not show yet."""
+    shown = [part for part in _arguments(signature, args, kwargs, sizes).split(", ")
+             if part.split("=")[0].split(".")[0] + "=" not in message]
+    return f"{message}; got {', '.join(shown)}" if shown else message
+
+
 def _rename(exc: BaseException, aliases: Mapping[str, str]) -> None:
     """Replace internal parameter names in `exc`'s message by the caller's."""
     if aliases and exc.args and isinstance(exc.args[0], str):
@@ -560,7 +572,7 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
                 _rename(exc, names)
                 raise
             sizes = isinstance(exc, Unallocatable)
-            error = ValueError(f"{exc}; got {_arguments(signature, args, kwargs, sizes)}")
+            error = ValueError(_with_arguments(str(exc), signature, args, kwargs, sizes))
             _rename(error, names)
             raise error from None
         except ArithmeticError as exc:
@@ -569,7 +581,7 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
                 f"({type(exc).__name__}: {exc})"
             )
             if depth == 0:
-                error = ValueError(f"{error}; got {_arguments(signature, args, kwargs, False)}")
+                error = ValueError(_with_arguments(str(error), signature, args, kwargs, False))
             _rename(error, names)
             raise error from None
         except (TypeError, ValueError) as exc:

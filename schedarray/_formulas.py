@@ -318,7 +318,7 @@ _LOG_MAX = math.log(np.finfo(np.float64).max)
 
 
 def _refuse(kind: str, why: str) -> NotFinite:
-    return NotFinite(f"the values of a {kind} phase would not be finite: {why}")
+    return NotFinite(f"a value of the {kind} phase would overflow or be NaN: {why}")
 
 
 def value_range(
@@ -337,23 +337,23 @@ def value_range(
         # Weights in [0, 1] for every x once these hold; no evaluation needed.
         start, end, span = params[:3]
         if not (math.isfinite(start - end) and span == span and span != 0):
-            raise _refuse(kind, f"start - end or the span is not finite {params!r}")
+            raise _refuse(kind, "its start - end or its span is not finite")
         if kind == "linear" and not math.isfinite((end - start) / span):
-            raise _refuse(kind, f"(end - start) / span overflows {params!r}")
+            raise _refuse(kind, "its slope (end - start) / span overflows")
         if kind == "tanh" and not math.isfinite(params[4] - params[3]):
-            raise _refuse(kind, f"upper - lower overflows {params!r}")
+            raise _refuse(kind, "upper - lower overflows")
         return min(start, end), max(start, end)
     with np.errstate(all="ignore"):
         ends = FORMULAS[kind](np.array([first, last], dtype=np.float64), *params)
     if not (math.isfinite(ends[0]) and math.isfinite(ends[1])):
         bad = float(ends[0] if not np.isfinite(ends[0]) else ends[1])
-        raise _refuse(kind, f"{bad!r} at an end (parameters {params!r})")
+        raise _refuse(kind, f"it would be {bad!r} at an end")
     if kind in BLENDS:
         start, end, span = params[:3]
         if not math.isfinite(start - end):
-            raise _refuse(kind, f"start - end overflows (start={start!r}, end={end!r})")
+            raise _refuse(kind, "its start - end overflows")
         if kind == "linear" and not math.isfinite((end - start) / span):
-            raise _refuse(kind, f"(end - start) / span overflows {params!r}")
+            raise _refuse(kind, "its slope (end - start) / span overflows")
         if kind in ("cosine_k", "polynomial_k"):
             k = params[-1]
             if k * math.log(span) >= _LOG_MAX:
@@ -365,7 +365,7 @@ def value_range(
         if kind == "geometric":
             base, period = params[1] / params[0], params[2]
             if not (math.isfinite(base) and base != 0):
-                raise _refuse(kind, f"end / start is not a finite nonzero ratio {params[:2]!r}")
+                raise _refuse(kind, "its end / start is not a finite nonzero ratio")
         else:
             base, period = params[1], params[2]
         log = math.log(abs(base)) if base else -math.inf

@@ -437,10 +437,11 @@ def cosine_decay_restarts(
         )
 
     def restart(t: int) -> float:  # Keras's i_restart
-        f = np.float64(t) / first
-        if mul == 1.0:
-            return math.floor(_keras_round(f))
-        return math.floor(_keras_round(np.log(1.0 - f * (1.0 - mul)) / log_mul))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            f = np.float64(t) / first  # inf for a subnormal first_decay_steps: refused below
+            if mul == 1.0:
+                return math.floor(_keras_round(f))
+            return math.floor(_keras_round(np.log(1.0 - f * (1.0 - mul)) / log_mul))
 
     def start(i: float) -> float:  # S_i
         return i * first if mul == 1.0 else first * (1.0 - mul**i) / (1.0 - mul)
