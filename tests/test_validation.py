@@ -280,7 +280,9 @@ def test_zero_d_arrays_and_numpy_scalars_are_numbers():
 def test_tanh_bounds_that_used_to_give_nan():
     assert sa.tanh(2, start=0, end=0, lower=19, upper=20).tolist() == [0.0, 0.0]
     values = sa.tanh(5, start=1.0, end=0.0, lower=19, upper=20)
-    assert np.all(np.isfinite(values)) and values[0] == 1.0 and values[-1] == 0.0
+    assert np.all(np.isfinite(values))
+    assert values[0] == 1.0
+    assert values[-1] == 0.0
     assert np.all(np.diff(values) < 0)
 
 
