@@ -54,7 +54,8 @@ def cosine_scheduler(
     base = check.real(base_value, "base_value")
     final = check.real(final_value, "final_value")
     start = check.real(start_warmup_value, "start_warmup_value")
-    n = check.integer(epochs, "epochs") * check.integer(niter_per_ep, "niter_per_ep")
+    niter_per_ep = check.integer(niter_per_ep, "niter_per_ep")
+    n = check.integer(epochs, "epochs") * niter_per_ep
     if n:
         check.result_length(n, "epochs * niter_per_ep")
     warmup_epochs = check.integer(warmup_epochs, "warmup_epochs")
