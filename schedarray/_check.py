@@ -200,7 +200,7 @@ def choice(value: Any, name: str, options: Iterable[str]) -> str:
     return value
 
 
-def _sequence(values: Any) -> bool:
+def is_sequence(values: Any) -> bool:
     """Whether `values` is a list-like of items (not a str, bytes or 0-d array)."""
     if isinstance(values, np.ndarray):
         return values.ndim == 1
@@ -218,7 +218,7 @@ def mapping(value: Any, name: str) -> dict[str, Any]:
 
 def reals(values: Any, name: str) -> tuple[float, ...]:
     """Return a sequence of finite reals as a tuple of floats."""
-    if not _sequence(values):
+    if not is_sequence(values):
         raise TypeError(f"{name} must be a sequence of numbers, got {name}={values!r}")
     return tuple(real(v, f"{name}[{i}]") for i, v in enumerate(values))
 
@@ -230,7 +230,7 @@ def milestones(
 
     With `ordered` False any order is accepted.
     """
-    if not _sequence(values):
+    if not is_sequence(values):
         raise TypeError(f"{name} must be a sequence of integers, got {name}={values!r}")
     result = tuple(integer(v, f"{name}[{i}]") for i, v in enumerate(values))
     for a, b in itertools.pairwise(result if ordered else ()):

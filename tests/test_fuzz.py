@@ -47,7 +47,7 @@ def _check(target, data):
 
     call = fuzzing.generate(target, choose)
     with _deadline(SECONDS), warnings.catch_warnings(), \
-            mock.patch.object(check, "available_memory", lambda: BUDGET):
+            mock.patch.object(check, "available_memory", return_value=BUDGET):
         warnings.simplefilter("ignore")  # NumPy's overflow warnings are not outcomes
         result, out = fuzzing.run(call)
     kind, why = fuzzing.verdict(call, result, out)

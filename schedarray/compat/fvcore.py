@@ -423,8 +423,7 @@ class CompositeParamScheduler(ParamScheduler):
             raise ValueError(f"lengths must sum to 1 (within 1e-3), got lengths={lengths!r}")
         if sum(lengths) != 1.0:
             lengths[-1] = 1.0 - sum(lengths[:-1])
-        if isinstance(interval_scaling, (str, bytes)) or not isinstance(
-                interval_scaling, (Sequence, np.ndarray)):
+        if not check.is_sequence(interval_scaling):
             raise TypeError(
                 f"interval_scaling must be a sequence, got interval_scaling={interval_scaling!r}"
             )
@@ -729,17 +728,20 @@ def lr_multiplier(
             f"got multiplier={multiplier!r}"
         )
     n = check.integer(max_iter, "max_iter", minimum=1)
-    grouped = isinstance(base_lr, (Sequence, np.ndarray)) and not isinstance(base_lr, str)
+    grouped = check.is_sequence(base_lr)
     bases = check.reals(base_lr, "base_lr") if grouped else (check.real(base_lr, "base_lr"),)
     if grouped and not bases:
         raise ValueError("base_lr must hold at least one value, got base_lr=[]")
     check.backend(backend)
-    if not grouped and (dtype is np.float64 or dtype == "float64") and (
+    if not grouped and abs(bases[0]) <= 1 and (dtype is np.float64 or dtype == "float64") and (
         out is None or (isinstance(out, np.ndarray) and out.dtype == np.float64)
-    ):  # float64: scale in place, no second array
+    ):  # float64 and a product that cannot overflow: scale in place, no second array
         m = multiplier.sample(n, out=out, backend=backend)
         return np.multiply(bases[0], m, out=m)
     m = multiplier.sample(n, backend=backend)
+    low, high = check.extremes(m)
+    products = [b * v for b in bases for v in (low, high)]  # the extremes of the result
+    check.fits(min(products), max(products), check.store_dtype(dtype, out))
     if not grouped:
         buf = check.prepare_out(m.shape[0], dtype, out)
         return np.multiply(bases[0], m, out=buf, casting="same_kind")

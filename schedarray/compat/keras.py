@@ -44,7 +44,6 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -161,7 +160,7 @@ def piecewise_constant_decay(
 
 def _boundaries(values: Any) -> tuple[int, ...]:
     """Strictly increasing integer steps (of any sign: a negative one is simply passed)."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+    if not check.is_sequence(values):
         raise TypeError(f"boundaries must be a sequence of integers, got boundaries={values!r}")
     result = tuple(
         check.integer(v, f"boundaries[{i}]", minimum=-sys.maxsize - 1)

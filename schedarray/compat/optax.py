@@ -802,7 +802,7 @@ def join_schedules(
     n = check.steps(num_steps, "num_steps")
     if isinstance(schedules, (str, bytes, Mapping)) or not isinstance(schedules, Sequence):
         raise TypeError(f"schedules must be a sequence, got schedules={schedules!r}")
-    if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (Sequence, np.ndarray)):
+    if not check.is_sequence(boundaries):
         raise TypeError(f"boundaries must be a sequence of integers, got boundaries={boundaries!r}")
     bounds = tuple(_int(b, f"boundaries[{i}]") for i, b in enumerate(boundaries))
     if not schedules or len(bounds) != len(schedules) - 1:

@@ -83,7 +83,7 @@ Maker = Callable[[float, int], tuple[Plan, "Post | None"]]
 
 def _bases(base_lr: Any) -> tuple[tuple[float, ...], bool]:
     """Base rates as a tuple, and whether a sequence (one per group) was given."""
-    if isinstance(base_lr, (Sequence, np.ndarray)) and not isinstance(base_lr, (str, bytes)):
+    if check.is_sequence(base_lr):
         values = check.reals(base_lr, "base_lr")
         if not values:
             raise ValueError("base_lr must hold at least one value, got base_lr=[]")
@@ -95,7 +95,7 @@ def _noise_range(value: Any) -> tuple[float, float] | None:
     """The timm ``noise_range_t``: ``[lo, hi)`` from a pair, ``[lo, inf)`` from a number."""
     if value is None:
         return None
-    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+    if check.is_sequence(value):
         pair = check.reals(value, "noise_range_t")
         if len(pair) != 2:
             raise ValueError(
@@ -106,6 +106,11 @@ def _noise_range(value: Any) -> tuple[float, float] | None:
     return check.real(value, "noise_range_t"), math.inf
 
 
+#: The least ``noise_pct / |noise_std|`` accepted: timm's rejection loop then needs
+#: about 10^4 draws per step (it never ends as the ratio goes to 0).
+MIN_NOISE_RATIO = 1e-4
+
+
 class _Noise:
     """timm's per-count noise: ``n(t)`` seeded with ``noise_seed + t``."""
 
@@ -113,6 +118,14 @@ class _Noise:
         self.range = _noise_range(noise_range_t)
         self.pct = check.positive(noise_pct, "noise_pct")
         self.std = check.real(noise_std, "noise_std")
+        if self.range is not None and self.std and self.pct / abs(self.std) < MIN_NOISE_RATIO:
+            # timm draws normals until |z * std| < pct: about |std| / pct draws per step
+            raise ValueError(
+                f"noise_pct / |noise_std| must be >= {MIN_NOISE_RATIO} (timm redraws the noise "
+                f"until it is below noise_pct: about {abs(self.std) / self.pct:.3g} draws per "
+                f"step, for ever at the extreme), got noise_pct={noise_pct!r}, "
+                f"noise_std={noise_std!r}"
+            )
         self.seed = check.integer(noise_seed, "noise_seed", minimum=-(1 << 63))
 
     def counts(self, a: int, b: int) -> range:
@@ -1084,7 +1097,7 @@ def create_scheduler_v2(
         stable_timescale, "stable_timescale") * scale
     if noise is None:
         noise_range: Any = None
-    elif isinstance(noise, (Sequence, np.ndarray)) and not isinstance(noise, (str, bytes)):
+    elif check.is_sequence(noise):
         noise_range = [check.real(x, "noise") * t_initial for x in noise]
         if len(noise_range) == 1:
             noise_range = noise_range[0]
