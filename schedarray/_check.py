@@ -123,7 +123,7 @@ def result_length(n: int, name: str) -> int:
     from ._plan import active_window
 
     if active_window() is None:
-        allocatable((n,), np.dtype(np.float32), "steps", name)
+        allocatable((n,), np.dtype(np.float32), "steps", name, estimate=True)
     if n > MAX_STEPS:
         raise ValueError(f"{name} must be <= 2**53 steps, got {name}={n}")
     return n
@@ -355,7 +355,8 @@ def available_memory() -> int:
 
 
 def allocatable(
-    shape: tuple[int, ...], dtype: np.dtype[Any], what: str, name: str | None = None
+    shape: tuple[int, ...], dtype: np.dtype[Any], what: str, name: str | None = None,
+    estimate: bool = False,
 ) -> None:
     """Refuse, before allocating, an array of `shape` that memory cannot hold.
 
@@ -363,7 +364,8 @@ def allocatable(
     `available_memory` (the memory free right now; beyond it the process
     would swap or be killed). `what` says what the size counts (``"steps"``).
     A caller's ``out=`` (an ``np.memmap``, say) is never refused. `name`,
-    when given, is the parameter the size comes from.
+    when given, is the parameter the size comes from; `estimate` says `dtype`
+    is the smallest the result may have (a lower bound of its bytes).
     """
     count = math.prod(shape)
     nbytes = count * dtype.itemsize
@@ -373,8 +375,7 @@ def allocatable(
     if nbytes > free:
         dims = " x ".join(map(str, shape))
         given = "" if name is None else f"{name}={count} is too large: "
-        size = (f"at least {nbytes} bytes ({dtype.itemsize} per step)" if name is not None
-                else f"{nbytes} bytes")
+        size = f"{'at least ' if estimate else ''}{nbytes} bytes ({dtype.itemsize} each)"
         raise Unallocatable(
             f"{given}the result ({dims} {what}) would take {size}, more than "
             f"the {free} bytes of memory available (write into an np.memmap with out=, "
@@ -443,7 +444,8 @@ def store_dtype(dtype: DTypeLike, out: Any) -> np.dtype[Any]:
 
 
 def prepare_out(
-    shape: int | tuple[int, ...], dtype: DTypeLike, out: Any, what: str = "steps"
+    shape: int | tuple[int, ...], dtype: DTypeLike, out: Any, what: str = "steps",
+    name: str | None = None,
 ) -> NDArray[np.floating]:
     """Return `out` checked to hold an array of `shape`, or a new array of `dtype`.
 
@@ -456,7 +458,7 @@ def prepare_out(
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     want = store_dtype(dtype, out)
     if out is None:
-        allocatable(shape, want, what)
+        allocatable(shape, want, what, name)
         return np.empty(shape, dtype=want)
     if len(shape) > 1:
         if out.shape != shape:

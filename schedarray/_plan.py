@@ -197,7 +197,8 @@ def render(
                 f"total_steps={plan.length}"
             )
     check_values(plan, check.store_dtype(dtype, out))
-    buf = check.prepare_out(stop - start, dtype, out)
+    buf = check.prepare_out(stop - start, dtype, out,
+                            name=None if requested is None else "window stop - start")
     if backend == "numba" or (
         backend == "auto" and AUTO_NUMBA_MIN is not None and plan.length >= AUTO_NUMBA_MIN
     ):

@@ -151,7 +151,7 @@ HOSTILE = [
     # sizes: refused before anything is allocated, naming the parameter and the bytes
     (lambda: sa.linear(2**63, start=1.0), ValueError,
      r"^total_steps=9223372036854775808 is too large: the result \(9223372036854775808 steps\) "
-     r"would take at least 36893488147419103232 bytes \(4 per step\), " + MEMORY),
+     r"would take at least 36893488147419103232 bytes \(4 each\), " + MEMORY),
     (lambda: sa.warmup_cosine(10**12, peak=1.0), ValueError,
      r"^total_steps=1000000000000 is too large: .* at least 4000000000000 bytes "),
     (lambda: C.step_lr(0.1, 10**13, step_size=3), ValueError,
@@ -164,6 +164,10 @@ HOSTILE = [
     (lambda: sa.layer_decay(10**9, 0.9), ValueError,
      r"^num_layers must be <= 1048576, got num_layers=1000000000 \(8000000016 bytes of scales\)$"),
     (lambda: sa.cosine(10**400, start=1.0), ValueError, r"^total_steps=10+ is too large: "),
+    (lambda: sa.window(sa.linear, 0, 2**40, 2**50, start=1.0), ValueError,
+     r"^window stop - start=1099511627776 is too large: the result \(1099511627776 steps\) "
+     r"would take 8796093022208 bytes \(8 each\), " + MEMORY[:-1]
+     + r"; got total_steps=1125899906842624$"),
     (lambda: sa.window(sa.linear, 0, 2, 2**60, start=1.0), ValueError,
      r"^total_steps must be <= 2\*\*53 steps, got total_steps=1152921504606846976$"),
     # values that would overflow or be NaN: the parameters are named

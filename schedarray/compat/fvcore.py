@@ -733,15 +733,15 @@ def lr_multiplier(
     if grouped and not bases:
         raise ValueError("base_lr must hold at least one value, got base_lr=[]")
     check.backend(backend)
-    if not grouped and abs(bases[0]) <= 1 and (dtype is np.float64 or dtype == "float64") and (
-        out is None or (isinstance(out, np.ndarray) and out.dtype == np.float64)
-    ):  # float64 and a product that cannot overflow: scale in place, no second array
+    kind = check.store_dtype(dtype, out)
+    if not grouped and abs(bases[0]) <= 1 and kind == np.float64:
+        # float64 and a product that cannot overflow: scale in place, no second array
         m = multiplier.sample(n, out=out, backend=backend)
         return np.multiply(bases[0], m, out=m)
     m = multiplier.sample(n, backend=backend)
     low, high = check.extremes(m)
     products = [b * v for b in bases for v in (low, high)]  # the extremes of the result
-    check.fits(min(products), max(products), check.store_dtype(dtype, out))
+    check.fits(min(products), max(products), kind)
     if not grouped:
         buf = check.prepare_out(m.shape[0], dtype, out)
         return np.multiply(bases[0], m, out=buf, casting="same_kind")

@@ -1077,6 +1077,7 @@ def create_scheduler_v2(
             "precomputable schedule, got sched='plateau'"
         )
     on_epochs = check.flag(step_on_epochs, "step_on_epochs")
+    warmup_prefix = check.flag(warmup_prefix, "warmup_prefix")
     upe = check.integer(updates_per_epoch, "updates_per_epoch")
     if upe < 1:
         raise ValueError(
