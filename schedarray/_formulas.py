@@ -92,30 +92,29 @@ def linear(x: Floats, start: float, end: float, span: float) -> Floats:
 
 def _power_near_one(
     x: Floats, span: float, power: float, log_near: Callable[[Floats], Floats],
-    base_far: Callable[[Floats], Floats],
+    log_far: Callable[[Floats], Floats],
 ) -> tuple[Floats, Floats]:
     """``w(p) ** power`` and its complement, for a ``w`` that is 1 at ``p = 0``, 0 at 1.
 
-    Where ``|p| <= 1/2`` (``w`` near 1, where ``w`` itself would round to within
-    an ulp of 1 and its power amplify that ulp), ``exp(power * log w)`` with
-    ``log w`` from `log_near` (written with ``log1p``); elsewhere ``w ** power``
-    with ``w`` from `base_far` of the remaining progress ``q = (span - x) /
-    span``, exact to an ulp relative even as ``w`` goes to 0. Both are within
-    a few eps of the exact value for any power > 0; so is the complement
-    ``1 - w ** power`` (``-expm1`` of the exponent) where ``w ** power > 1/2``.
+    Both come from the exponent ``e = power * log w``: ``exp(e)`` and
+    ``-expm1(e)``, each within a few eps of the exact value for any power > 0.
+    ``log w`` must be accurate: where ``|p| <= 1/2`` (``w`` near 1, which would
+    round to within an ulp of 1) it is `log_near` of ``p`` (written with
+    ``log1p``); elsewhere `log_far` of the remaining progress ``q = (span -
+    x) / span``, exact to an ulp relative even as ``w`` goes to 0.
     """
     q = np.subtract(span, x)
     q /= span
     p = _progress(x, span)
     near = np.abs(p) <= 0.5
-    c = np.empty_like(p)
+    e = np.empty_like(p)
     with np.errstate(divide="ignore", invalid="ignore"):
-        e = power * log_near(p[near])
-        c[near] = np.exp(e)
-        rest = np.subtract(1.0, c)  # the complement, accurate where c <= 1/2
-        rest[near] = -np.expm1(e)
-        c[~near] = np.power(base_far(q[~near]), power)
-        rest[~near] = 1.0 - c[~near]
+        e[near] = log_near(p[near])
+        e[~near] = log_far(q[~near])
+        e *= power
+        rest = np.expm1(e)
+        np.negative(rest, out=rest)
+        c = np.exp(e, out=e)
     return c, rest
 
 
@@ -127,10 +126,10 @@ def cosine(x: Floats, start: float, end: float, span: float, exponent: float) ->
             s = np.sin(p * (np.pi / 4))
             return 2.0 * np.log1p(-2.0 * s * s)
 
-        def base_far(q: Floats) -> Floats:
-            return np.abs(np.sin(q * (np.pi / 2))) ** 2
+        def log_far(q: Floats) -> Floats:
+            return 2.0 * np.log(np.abs(np.sin(q * (np.pi / 2))))
 
-        return _blend_pair(*_power_near_one(x, span, exponent, log_near, base_far), start, end)
+        return _blend_pair(*_power_near_one(x, span, exponent, log_near, log_far), start, end)
     # The angle as pi * x / span, the order of the widely copied ConvNeXt/DINO code.
     x *= np.pi
     x /= span
@@ -145,7 +144,7 @@ def cosine(x: Floats, start: float, end: float, span: float, exponent: float) ->
 def polynomial(x: Floats, start: float, end: float, span: float, power: float) -> Floats:
     if power not in (1.0, 2.0) and span > 0:
         # (1 - p)^k: exp(k log1p(-p)) near p = 0, ((span - x) / span)^k near p = 1.
-        c, rest = _power_near_one(x, span, power, lambda p: np.log1p(-p), lambda q: q)
+        c, rest = _power_near_one(x, span, power, lambda p: np.log1p(-p), np.log)
         return _blend_pair(c, rest, start, end)
     p = _progress(x, span)
     c = np.subtract(1.0, p, out=p)
