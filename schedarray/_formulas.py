@@ -169,29 +169,84 @@ def tanh(
     #   1 - c = sinh(b) / sinh(d) * cosh(u) / cosh(y)
     #         = exp(-2 (y- - u-)) expm1(-2b) / expm1(-2d) (1 + e^-2|u|) / (1 + e^-2|y|),
     # with y+ = max(y, 0) and y- = max(-y, 0) (y+ - l+ = b when l >= 0, y- - u- = a
-    # when u <= 0): no difference of nearly equal tanh values, no overflow.
-    d = upper - lower
-    a = np.subtract(span, x)
-    a *= d / span
-    b = _progress(x, span)
-    b *= d
-    y = b + lower
+    # when u <= 0): no difference of nearly equal tanh values, no overflow. a, b and y
+    # are exact products of the bounds and the integer steps, in double-double (a y
+    # near 0 from l + d p would lose the digits of l), and the exponentials take
+    # their low parts too: the error stays a few eps whatever the bounds' size.
+    m = np.subtract(span, x)  # an integer: exact
+    exact = max(abs(lower), abs(upper)) < 1e280  # no overflow in the splits
+    a, a_lo = _dd_linear(upper, m, -lower, m, span, exact)  # (u - l)(span - x) / span
+    b, b_lo = _dd_linear(upper, x, -lower, x, span, exact)  # (u - l) x / span
+    y, y_lo = _dd_linear(lower, m, upper, x, span, exact)  # (l (span - x) + u x) / span
     g = np.abs(y)
     g *= -2.0
     np.exp(g, out=g)
     g += 1.0  # 1 + e^-2|y|
+    d = upper - lower
     width = math.expm1(-2.0 * d)
-    c = b * -2.0 if lower >= 0 else np.maximum(y, 0.0) * -2.0
-    np.exp(c, out=c)
+    if lower >= 0:
+        c = _exp2(-2.0 * b, -2.0 * b_lo)
+    else:
+        positive = y > 0
+        c = _exp2(np.where(positive, -2.0 * y, 0.0), np.where(positive, -2.0 * y_lo, 0.0))
     c *= np.expm1(-2.0 * a)
     c *= (1.0 + math.exp(-2.0 * abs(lower))) / width
     c /= g
-    rest = a * -2.0 if upper <= 0 else np.maximum(-y, 0.0) * -2.0
-    np.exp(rest, out=rest)
-    rest *= np.expm1(-2.0 * b, out=b)
+    if upper <= 0:
+        rest = _exp2(-2.0 * a, -2.0 * a_lo)
+    else:
+        negative = y < 0
+        rest = _exp2(np.where(negative, 2.0 * y, 0.0), np.where(negative, 2.0 * y_lo, 0.0))
+    rest *= np.expm1(-2.0 * b)
     rest *= (1.0 + math.exp(-2.0 * abs(upper))) / width
     rest /= g
     return _blend_pair(c, rest, start, end)
+
+
+def _split(v: Floats | float) -> tuple[Floats, Floats]:
+    """Dekker's split: ``v = hi + lo`` with 26-bit halves (products of halves are exact)."""
+    t = np.multiply(v, 134217729.0)
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+def _two_product(a: float, b: Floats) -> tuple[Floats, Floats]:
+    """``a * b = p + e`` exactly (Dekker)."""
+    p = np.multiply(a, b)
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def _dd_linear(
+    a: float, x: Floats, b: float, z: Floats, span: float, exact: bool
+) -> tuple[Floats, Floats]:
+    """``(a x + b z) / span`` as a double-double ``hi + lo`` (``lo = 0`` unless `exact`)."""
+    if not exact:
+        value = (a * x + b * z) / span
+        return value, np.zeros_like(value)
+    p1, e1 = _two_product(a, x)
+    p2, e2 = _two_product(b, z)
+    s, lo = _two_sum(p1, p2)
+    s, lo = _two_sum(s, lo + (e1 + e2))  # the numerator, renormalised: s its nearest double
+    hi = s / span
+    q, r = _two_product(span, hi)  # span * hi = q + r exactly; s - q is exact (Sterbenz)
+    return hi, ((s - q) - r + lo) / span
+
+
+def _two_sum(a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    """``a + b = s + e`` exactly (Knuth)."""
+    s = a + b
+    v = s - a
+    return s, (a - (s - v)) + (b - v)
+
+
+def _exp2(e: Floats, e_lo: Floats) -> Floats:
+    """``exp(e + e_lo)`` for a small ``e_lo``: ``exp(e) (1 + e_lo)``."""
+    result = np.exp(e)
+    result *= 1.0 + e_lo
+    return result
 
 
 def rex(x: Floats, start: float, end: float, span: float) -> Floats:
@@ -312,6 +367,9 @@ BLENDS = frozenset(
 #: and tanh: kept in range by the clip), so finite ``start - end`` decides.
 _NAN_FREE = frozenset({"linear", "cosine", "tanh"})
 
+#: The smallest normal float64.
+_TINY = float(np.finfo(np.float64).tiny)
+
 #: log of the largest float64.
 _LOG_MAX = math.log(np.finfo(np.float64).max)
 
@@ -339,8 +397,9 @@ def value_range(
             raise _refuse(kind, "its start - end or its span is not finite")
         if kind == "linear" and not math.isfinite((end - start) / span):
             raise _refuse(kind, "its slope (end - start) / span overflows")
-        if kind == "tanh" and not math.isfinite(params[4] - params[3]):
-            raise _refuse(kind, "upper - lower overflows")
+        if kind == "tanh" and not _TINY <= params[4] - params[3] < math.inf:
+            raise _refuse(kind, "upper - lower must be a normal float (>= 2.2e-308), "
+                                "and not overflow")
         return min(start, end), max(start, end)
     with np.errstate(all="ignore"):
         ends = FORMULAS[kind](np.array([first, last], dtype=np.float64), *params)

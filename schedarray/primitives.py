@@ -217,9 +217,8 @@ def tanh(
     The defaults are timm's bounds; normalised so both ends are exact
     (``compat.timm`` reproduces timm's unnormalised curve). Computed without
     the cancellation of ``tanh u - tanh y`` (see ``_formulas.tanh``): within
-    ``4 eps max|value|`` of the exact curve for bounds in ``[-8, 8]``, and for
-    bounds of one sign when the curve reaches `end`; beyond, within about
-    ``eps max(|lower|, |upper|) / 2``.
+    ``4 eps max|value|`` of the exact curve for any bounds up to ``1e280`` in
+    magnitude; ``upper - lower`` must be a normal float (>= 2.2e-308).
 
     Examples
     --------

@@ -196,6 +196,10 @@ HOSTILE = [
      r"float32; got total_steps=3, start=1e\+39$"),
     (lambda: sa.join([1e39], dtype=np.float32), ValueError,
      r"^values must be finite in float32, got a value of 1e\+39, .*; got parts\[0\]=\[1e\+39\]$"),
+    (lambda: sa.tanh(5, start=1.0, lower=0.0, upper=5e-324), ValueError,
+     r"^a value of the tanh phase would overflow or be NaN: upper - lower must be a normal "
+     r"float \(>= 2\.2e-308\), and not overflow; got total_steps=5, start=1\.0, lower=0\.0, "
+     r"upper=5e-324$"),
     (lambda: sa.cyclic(10**4, low=0.0, high=0.0, step_size_up=2, mode="exp_range",
                        gamma=1e300), ValueError,
      r"^a value of the cyclic phase would overflow or be NaN: .*; got total_steps=10000, "
