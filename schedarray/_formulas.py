@@ -103,6 +103,8 @@ def _power_near_one(
     ``log1p``); elsewhere `log_far` of the remaining progress ``q = (span -
     x) / span``, exact to an ulp relative even as ``w`` goes to 0.
     """
+    if power == 0:  # w ** 0 == 1, even where w is 0 (0 * log 0 would be NaN)
+        return np.ones_like(x), np.zeros_like(x)
     q = np.subtract(span, x)
     q /= span
     p = _progress(x, span)

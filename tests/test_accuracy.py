@@ -71,6 +71,15 @@ def test_tanh_within_four_eps(lower, upper, endpoint, start, end):
         assert _ulps(got, _tanh(n, start, end, lower, upper, endpoint)) <= 4, n
 
 
+def test_power_zero_is_one_everywhere():
+    # optax accepts exponent=0: w ** 0 is 1 even where w reaches 0
+    from schedarray.compat import optax
+
+    assert optax.cosine_decay_schedule(6, 1.0, decay_steps=4, exponent=0.0).tolist() == [1.0] * 6
+    assert sa.warmup_decay(5, peak=1.0, decay="polynomial",
+                           decay_options={"power": 1e-300}).tolist()[-1] == 0.0
+
+
 def test_tanh_cancellation_case_of_the_issue():
     # was 32 eps: tanh(4) - tanh(3.5) cancels
     got = sa.tanh(2, start=0, end=1, lower=3, upper=4, endpoint=False)
