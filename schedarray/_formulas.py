@@ -391,6 +391,8 @@ def value_range(
     the conditions below and the two end values decide it.
     """
     if kind == "constant":
+        if not math.isfinite(params[0]):
+            raise _refuse(kind, f"it would be {params[0]!r}")
         return params[0], params[0]
     if kind in _NAN_FREE:
         # Weights in [0, 1] for every x once these hold; no evaluation needed.

@@ -34,6 +34,10 @@ CHUNK = 1 << 14
 #: a few calls, and every shorter schedule never imports Numba.
 AUTO_NUMBA_MIN: int | None = 1 << 23
 
+#: The most pieces a plan may have: a schedule of more phases than this (a cycle of a
+#: few steps over billions of steps, say) is refused instead of building for minutes.
+MAX_PIECES = 1 << 20
+
 _window: ContextVar[tuple[int, int] | None] = ContextVar("schedarray_window", default=None)
 
 
@@ -118,8 +122,13 @@ class Builder:
         direction: float = 1.0,
         pins: tuple[tuple[int, float], ...] = (),
     ) -> Builder:
-        """Append a raw piece with pins given in local indices."""
+        """Append a raw piece with pins given in local indices (at most `MAX_PIECES`)."""
         if n > 0:
+            if len(self.pieces) >= MAX_PIECES:
+                raise check.Unallocatable(
+                    f"the schedule would have more than {MAX_PIECES} phases (cycles, "
+                    "restarts or milestones, each a piece of its plan)"
+                )
             self.pieces.append(Piece(kind, self.length, n, params, x0, direction))
             for i, value in pins:
                 if 0 <= i < n:
@@ -226,6 +235,8 @@ def check_values(plan: Plan, dtype: DTypeLike = np.float64) -> None:
         lo, hi = value_range(piece.kind, piece.params, piece.x0, last)
         low, high = min(low, lo), max(high, hi)
     for _, value in plan.pins:
+        if not np.isfinite(value):
+            raise check.NotFinite(f"a landmark value would be {value!r}")
         low, high = min(low, value), max(high, value)
     if low <= high:  # an empty plan has no values
         check.fits(low, high, dtype)

@@ -204,6 +204,12 @@ HOSTILE = [
                        gamma=1e300), ValueError,
      r"^a value of the cyclic phase would overflow or be NaN: .*; got total_steps=10000, "
      r"low=0\.0, high=0\.0, step_size_up=2, gamma=1e\+300$"),
+    (lambda: C.constant_lr(-0.0, 4, factor=5e-324, total_iters=2), ValueError,
+     r"^a value of the constant phase would overflow or be NaN: it would be nan; got "
+     r"base_lr=-0\.0, num_steps=4, factor=5e-324, total_iters=2$"),
+    (lambda: K.polynomial_decay(2**24, 1.0, decay_steps=2, end_learning_rate=0.0, cycle=True),
+     ValueError, r"^the schedule would have more than 1048576 phases \(cycles, restarts or "
+     r"milestones, each a piece of its plan\); got num_steps=16777216, decay_steps=2$"),
     (lambda: C.chained_scheduler([C.constant_lr(1.0, 4, factor=0.1, total_iters=2),
                                   C.exponential_lr(1.0, 4, gamma=0.9)], 5e-324), ValueError,
      r"^values must be finite in float64, got a value of inf, which is beyond the range of "

@@ -337,9 +337,10 @@ def _run(
             if post is not None:
                 post(values, a, b)
             noise.apply(values, a, b)
+            kind = check.store_dtype(dtype_, out_)
             if values.size:  # the noise or post-processing may overflow
-                check.fits(*check.extremes(values), check.store_dtype(dtype_, out_))
-            if out_ is None and np.dtype(dtype_) == np.float64:
+                check.fits(*check.extremes(values), kind)
+            if out_ is None and kind == np.float64:
                 return values
             buf = check.prepare_out(b - a, dtype_, out_)
             buf[...] = values
