@@ -36,10 +36,13 @@ polynomial_k    start, end, span, power, k             c = (1 - x^k / span^k)^po
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._check import NotFinite
 
 Floats = NDArray[np.float64]
 
@@ -81,6 +84,22 @@ def _power_of(base: float, x: Floats) -> Floats:
     return np.power(base, x, out=x)
 
 
+def _blend_pair(c: Floats, rest: Floats, start: float, end: float) -> Floats:
+    """`_blend` from a weight and its complement ``rest = 1 - c`` (each accurate).
+
+    Values near `start` (``c > 1/2``) are ``start + (end - start) * rest``, so
+    a curve that stays near `start` keeps its precision relative to its own
+    size, not to `end`'s.
+    """
+    near_start = c > 0.5
+    c *= start - end
+    c += end
+    rest *= end - start
+    rest += start
+    np.copyto(c, rest, where=near_start)
+    return np.clip(c, np.minimum(start, end), np.maximum(start, end), out=c)
+
+
 def _progress(x: Floats, span: float) -> Floats:
     x /= span
     return x
@@ -98,7 +117,48 @@ def linear(x: Floats, start: float, end: float, span: float) -> Floats:
     return np.clip(x, *_range(start, end), out=x)
 
 
+def _power_near_one(
+    x: Floats, span: float, power: float, log_near: Callable[[Floats], Floats],
+    log_far: Callable[[Floats], Floats],
+) -> tuple[Floats, Floats]:
+    """``w(p) ** power`` and its complement, for a ``w`` that is 1 at ``p = 0``, 0 at 1.
+
+    Both come from the exponent ``e = power * log w``: ``exp(e)`` and
+    ``-expm1(e)``, each within a few eps of the exact value for any power > 0.
+    ``log w`` must be accurate: where ``|p| <= 1/2`` (``w`` near 1, which would
+    round to within an ulp of 1) it is `log_near` of ``p`` (written with
+    ``log1p``); elsewhere `log_far` of the remaining progress ``q = (span -
+    x) / span``, exact to an ulp relative even as ``w`` goes to 0.
+    """
+    if power == 0:  # w ** 0 == 1, even where w is 0 (0 * log 0 would be NaN)
+        return np.ones_like(x), np.zeros_like(x)
+    q = np.subtract(span, x)
+    q /= span
+    p = _progress(x, span)
+    near = np.abs(p) <= 0.5
+    e = np.empty_like(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e[near] = log_near(p[near])
+        e[~near] = log_far(q[~near])
+        e *= power
+        rest = np.expm1(e)
+        np.negative(rest, out=rest)
+        c = np.exp(e, out=e)
+    return c, rest
+
+
 def cosine(x: Floats, start: float, end: float, span: float, exponent: float) -> Floats:
+    if exponent not in (1.0, 2.0):
+        # ((1 + cos(pi p)) / 2)^k = cos(pi p / 2)^(2k): log cos(t) = log1p(-2 sin^2(t / 2))
+        # near p = 0, and cos(pi p / 2) = sin(pi q / 2) near p = 1, where 1 + cos cancels.
+        def log_near(p: Floats) -> Floats:
+            s = np.sin(p * (np.pi / 4))
+            return 2.0 * np.log1p(-2.0 * s * s)
+
+        def log_far(q: Floats) -> Floats:
+            return 2.0 * np.log(np.abs(np.sin(q * (np.pi / 2))))
+
+        return _blend_pair(*_power_near_one(x, span, exponent, log_near, log_far), start, end)
     # The angle as pi * x / span, the order of the widely copied ConvNeXt/DINO code.
     x *= np.pi
     x /= span
@@ -111,6 +171,10 @@ def cosine(x: Floats, start: float, end: float, span: float, exponent: float) ->
 
 
 def polynomial(x: Floats, start: float, end: float, span: float, power: float) -> Floats:
+    if power not in (1.0, 2.0) and np.all(np.greater(span, 0)):
+        # (1 - p)^k: exp(k log1p(-p)) near p = 0, ((span - x) / span)^k near p = 1.
+        c, rest = _power_near_one(x, span, power, lambda p: np.log1p(-p), np.log)
+        return _blend_pair(c, rest, start, end)
     p = _progress(x, span)
     c = np.subtract(1.0, p, out=p)
     if power != 1.0:
@@ -127,14 +191,91 @@ def one_minus_sqrt(x: Floats, start: float, end: float, span: float) -> Floats:
 def tanh(
     x: Floats, start: float, end: float, span: float, lower: float, upper: float
 ) -> Floats:
-    p = _progress(x, span)
-    p *= upper - lower
-    p += lower
-    c = np.tanh(p, out=p)
-    top = np.tanh(upper)
-    np.subtract(top, c, out=c)
-    c /= top - np.tanh(lower)
-    return _blend(c, start, end)
+    # tanh(u) - tanh(y) = sinh(u - y) / (cosh u cosh y), so with d = u - l, a = u - y
+    # and b = y - l (both from the progress, exact near their zero):
+    #   c     = sinh(a) / sinh(d) * cosh(l) / cosh(y)
+    #         = exp(-2 (y+ - l+)) expm1(-2a) / expm1(-2d) (1 + e^-2|l|) / (1 + e^-2|y|),
+    #   1 - c = sinh(b) / sinh(d) * cosh(u) / cosh(y)
+    #         = exp(-2 (y- - u-)) expm1(-2b) / expm1(-2d) (1 + e^-2|u|) / (1 + e^-2|y|),
+    # with y+ = max(y, 0) and y- = max(-y, 0) (y+ - l+ = b when l >= 0, y- - u- = a
+    # when u <= 0): no difference of nearly equal tanh values, no overflow. a, b and y
+    # are exact products of the bounds and the integer steps, in double-double (a y
+    # near 0 from l + d p would lose the digits of l), and the exponentials take
+    # their low parts too: the error stays a few eps whatever the bounds' size.
+    m = np.subtract(span, x)  # an integer: exact
+    exact = max(abs(lower), abs(upper)) < 1e280  # no overflow in the splits
+    a, a_lo = _dd_linear(upper, m, -lower, m, span, exact)  # (u - l)(span - x) / span
+    b, b_lo = _dd_linear(upper, x, -lower, x, span, exact)  # (u - l) x / span
+    y, y_lo = _dd_linear(lower, m, upper, x, span, exact)  # (l (span - x) + u x) / span
+    g = np.abs(y)
+    g *= -2.0
+    np.exp(g, out=g)
+    g += 1.0  # 1 + e^-2|y|
+    d = upper - lower
+    width = math.expm1(-2.0 * d)
+    if lower >= 0:
+        c = _exp2(-2.0 * b, -2.0 * b_lo)
+    else:
+        positive = y > 0
+        c = _exp2(np.where(positive, -2.0 * y, 0.0), np.where(positive, -2.0 * y_lo, 0.0))
+    c *= np.expm1(-2.0 * a)
+    c *= (1.0 + math.exp(-2.0 * abs(lower))) / width
+    c /= g
+    if upper <= 0:
+        rest = _exp2(-2.0 * a, -2.0 * a_lo)
+    else:
+        negative = y < 0
+        rest = _exp2(np.where(negative, 2.0 * y, 0.0), np.where(negative, 2.0 * y_lo, 0.0))
+    rest *= np.expm1(-2.0 * b)
+    rest *= (1.0 + math.exp(-2.0 * abs(upper))) / width
+    rest /= g
+    return _blend_pair(c, rest, start, end)
+
+
+def _split(v: Floats | float) -> tuple[Floats, Floats]:
+    """Dekker's split: ``v = hi + lo`` with 26-bit halves (products of halves are exact)."""
+    t = np.multiply(v, 134217729.0)
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+def _two_product(a: float, b: Floats) -> tuple[Floats, Floats]:
+    """``a * b = p + e`` exactly (Dekker)."""
+    p = np.multiply(a, b)
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def _dd_linear(
+    a: float, x: Floats, b: float, z: Floats, span: float, exact: bool
+) -> tuple[Floats, Floats]:
+    """``(a x + b z) / span`` as a double-double ``hi + lo`` (``lo = 0`` unless `exact`)."""
+    if not exact:
+        value = (a * x + b * z) / span
+        return value, np.zeros_like(value)
+    p1, e1 = _two_product(a, x)
+    p2, e2 = _two_product(b, z)
+    s, lo = _two_sum(p1, p2)
+    s, lo = _two_sum(s, lo + (e1 + e2))  # the numerator, renormalised: s its nearest double
+    hi = s / span
+    q, r = _two_product(span, hi)  # span * hi = q + r exactly; s - q is exact (Sterbenz)
+    return hi, ((s - q) - r + lo) / span
+
+
+def _two_sum(a: Floats, b: Floats) -> tuple[Floats, Floats]:
+    """``a + b = s + e`` exactly (Knuth)."""
+    s = a + b
+    v = s - a
+    return s, (a - (s - v)) + (b - v)
+
+
+def _exp2(e: Floats, e_lo: Floats) -> Floats:
+    """``exp(e + e_lo)`` for a small ``e_lo``: ``exp(e) (1 + e_lo)``."""
+    result = np.exp(e)
+    result *= 1.0 + e_lo
+    return result
 
 
 def rex(x: Floats, start: float, end: float, span: float) -> Floats:
@@ -219,6 +360,8 @@ def polynomial_k(
     x: Floats, start: float, end: float, span: float, power: float, k: float
 ) -> Floats:
     """``(1 - x^k / span^k)^power`` (timm's polynomial with ``k_decay``)."""
+    if k == 1.0 and power not in (1.0, 2.0):  # the plain polynomial's accurate general powers
+        return polynomial(x, start, end, span, power)
     np.power(x, k, out=x)
     x /= span**k
     c = np.subtract(1.0, x, out=x)
@@ -243,3 +386,97 @@ FORMULAS: dict[str, Callable[..., Floats]] = {
     "cosine_k": cosine_k,
     "polynomial_k": polynomial_k,
 }
+
+
+#: Kinds written as a blend ``end + (start - end) * c``, with ``(start, end, span)`` first.
+BLENDS = frozenset(
+    {"linear", "cosine", "polynomial", "one_minus_sqrt", "tanh", "rex", "cosine_k", "polynomial_k"}
+)
+
+
+#: Blends whose weight is in [0, 1] at every coordinate (cosine: for any angle; linear
+#: and tanh: kept in range by the clip), so finite ``start - end`` decides.
+_NAN_FREE = frozenset({"linear", "cosine", "tanh"})
+
+#: The smallest normal float64.
+_TINY = float(np.finfo(np.float64).tiny)
+
+#: log of the largest float64.
+_LOG_MAX = math.log(np.finfo(np.float64).max)
+
+
+def _refuse(kind: str, why: str) -> NotFinite:
+    return NotFinite(f"a value of the {kind} phase would overflow or be NaN: {why}")
+
+
+def value_range(
+    kind: str, params: tuple[float, ...], first: float, last: float
+) -> tuple[float, float]:
+    """The least and greatest value of `kind` between local coordinates `first` and `last`.
+
+    Raises `NotFinite` when any value in between would overflow or be NaN.
+    Analytic, O(1) per piece: every formula is monotone between the ends,
+    or kept inside ``[min(start, end), max(start, end)]`` by its blend, so
+    the conditions below and the two end values decide it.
+    """
+    if kind == "constant":
+        if not math.isfinite(params[0]):
+            raise _refuse(kind, f"it would be {params[0]!r}")
+        return params[0], params[0]
+    if kind in _NAN_FREE:
+        # Weights in [0, 1] for every x once these hold; no evaluation needed.
+        start, end, span = params[:3]
+        if not (math.isfinite(start - end) and span == span and span != 0):
+            raise _refuse(kind, "its start - end or its span is not finite")
+        if kind == "linear" and not math.isfinite((end - start) / span):
+            raise _refuse(kind, "its slope (end - start) / span overflows")
+        if kind == "tanh" and not _TINY <= params[4] - params[3] < math.inf:
+            raise _refuse(kind, "upper - lower must be a normal float (>= 2.2e-308), "
+                                "and not overflow")
+        return min(start, end), max(start, end)
+    with np.errstate(all="ignore"):
+        ends = FORMULAS[kind](np.array([first, last], dtype=np.float64), *params)
+    if not (math.isfinite(ends[0]) and math.isfinite(ends[1])):
+        bad = float(ends[0] if not np.isfinite(ends[0]) else ends[1])
+        raise _refuse(kind, f"it would be {bad!r} at an end")
+    if kind in BLENDS:
+        start, end, span = params[:3]
+        if not math.isfinite(start - end):
+            raise _refuse(kind, "its start - end overflows")
+        if kind == "linear" and not math.isfinite((end - start) / span):
+            raise _refuse(kind, "its slope (end - start) / span overflows")
+        if kind in ("cosine_k", "polynomial_k"):
+            k = params[-1]
+            if k * math.log(span) >= _LOG_MAX:
+                raise _refuse(kind, f"span ** k overflows (span={span!r}, k={k!r})")
+        return min(start, end), max(start, end)
+    if kind in ("exponential", "geometric"):
+        # base ** (x / period) itself must stay finite, with a margin for the kernels'
+        # block-wise products (a tiny start cannot rescue an infinite power).
+        if kind == "geometric":
+            base, period = params[1] / params[0], params[2]
+            if not (math.isfinite(base) and base != 0):
+                raise _refuse(kind, "its end / start is not a finite nonzero ratio")
+        else:
+            base, period = params[1], params[2]
+        log = math.log(abs(base)) if base else -math.inf
+        top = max(first / period * log, last / period * log)
+        if top >= _LOG_MAX - 1.0:
+            raise _refuse(kind, f"the power {base!r} ** {max(first, last) / period!r} overflows")
+    elif kind == "cyclic":
+        low, high, _, _, mode, gamma = params
+        if not math.isfinite(high - low):
+            raise _refuse(kind, f"high - low overflows (low={low!r}, high={high!r})")
+        far = max(abs(first), abs(last))
+        if mode == 2.0 and gamma > 1 and far * math.log(gamma) >= 709:
+            raise _refuse(kind, f"gamma ** step overflows (gamma={gamma!r}, step={far!r})")
+        return min(low, high), max(low, high)
+    elif kind == "inverse_time":
+        start, rate, period, staircase = params
+        p0, p1 = first / period, last / period
+        if staircase:
+            p0, p1 = math.floor(p0), math.floor(p1)
+        d0, d1 = 1.0 + rate * p0, 1.0 + rate * p1
+        if d0 <= 0 or d1 <= 0:
+            raise _refuse(kind, f"1 + rate * p reaches {min(d0, d1)!r} (rate={rate!r})")
+    return float(ends.min()), float(ends.max())

@@ -611,6 +611,21 @@ def numpy_is_faster(kind: str, params: tuple[float, ...]) -> bool:
     return kind == "tanh"
 
 
+def numpy_only(kind: str, params: tuple[float, ...]) -> bool:
+    """Whether a piece has no kernel twin: its NumPy formula is reworked for accuracy.
+
+    ``tanh`` and the general powers of ``cosine`` and ``polynomial`` (exponents
+    other than 1 and 2) are written in ``_formulas`` without cancellation
+    (``expm1``/``log1p`` forms); those pieces always run that formula, so
+    every backend gives its values. The loops below for them are unused.
+    """
+    if kind in ("cosine", "polynomial"):
+        return params[3] not in (1.0, 2.0)
+    if kind == "polynomial_k":  # with k = 1 it is the plain polynomial's formula
+        return params[4] == 1.0 and params[3] not in (1.0, 2.0)
+    return kind == "tanh"
+
+
 def _fill_range(
     plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: int, route: bool = True
 ) -> None:
@@ -622,7 +637,8 @@ def _fill_range(
             fill_cycles(piece, out, a, b, route)
             continue
         kernel = KERNELS.get(piece.kind)
-        if kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
+        if kernel is None or numpy_only(piece.kind, piece.params) or (
+                route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)
         else:
             kernel(out, a - piece.offset, piece.x0, piece.direction, *piece.params)

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _check as check
-from ._formulas import FORMULAS
+from ._formulas import BLENDS, FORMULAS, value_range
 
 #: Elements computed per step of the NumPy path (fits in L2 with its scratch).
 CHUNK = 1 << 14
@@ -52,6 +52,10 @@ TILE_MAX = CHUNK // 8
 #: ``None`` disables a switch.
 AUTO_VECTORIZED_MIN: int | None = 1 << 18
 AUTO_NUMBA_MIN: int | None = 1 << 28
+
+#: The most pieces a plan may have: a schedule of more phases than this (a cycle of a
+#: few steps over billions of steps, say) is refused instead of building for minutes.
+MAX_PIECES = 1 << 20
 
 _window: ContextVar[tuple[int, int] | None] = ContextVar("schedarray_window", default=None)
 
@@ -406,8 +410,13 @@ class Builder:
         direction: float = 1.0,
         pins: tuple[tuple[int, float], ...] = (),
     ) -> Builder:
-        """Append a raw piece with pins given in local indices."""
+        """Append a raw piece with pins given in local indices (at most `MAX_PIECES`)."""
         if n > 0:
+            if len(self.pieces) >= MAX_PIECES:
+                raise check.Unallocatable(
+                    f"the schedule would have more than {MAX_PIECES} phases (cycles, "
+                    "restarts or milestones, each a piece of its plan)"
+                )
             self.pieces.append(Piece(kind, self.length, n, params, x0, direction))
             for i, value in pins:
                 if 0 <= i < n:
@@ -651,7 +660,9 @@ def render(
     """
     backend = check.backend(backend)
     start, stop = span(plan.length)
-    buf = check.prepare_out(stop - start, dtype, out)
+    check_values(plan, check.store_dtype(dtype, out))
+    buf = check.prepare_out(stop - start, dtype, out,
+                            name=None if _window.get() is None else "window stop - start")
     if backend == "auto":
         backend = auto_backend(plan.length)
     if backend == "numba":
@@ -687,6 +698,78 @@ def auto_backend(length: int) -> str:
     if AUTO_VECTORIZED_MIN is not None and length >= AUTO_VECTORIZED_MIN:
         return "vectorized"
     return "numpy"
+
+
+def _cycles_range(cycles: Cycles) -> tuple[float, float]:
+    """`value_range` of a `Cycles` element, in time independent of its number of cycles.
+
+    A phase whose values are the same in every run is one `value_range` call;
+    one with per-run arrays is checked at both ends of every run at once (the
+    formulas broadcast per-run parameters), its blends also bounded by their
+    per-run start and end values, like `value_range`'s.
+    """
+    runs = cycles.starts.shape[0]
+    low, high = np.inf, -np.inf
+
+    def per_run(v: PerRun) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(v, dtype=np.float64), (runs,))
+
+    for ph in cycles.phases:
+        steps = per_run(ph.stop) - per_run(ph.begin)
+        last = per_run(ph.x0) + per_run(ph.direction) * (steps - 1)
+        if all(np.ndim(v) == 0 for v in (*ph.params, ph.x0, ph.direction, ph.begin, ph.stop)):
+            lo, hi = value_range(ph.kind, tuple(float(p) for p in ph.params),
+                                 float(ph.x0), float(last[0]))
+        else:
+            keep = steps > 0
+            xs = np.concatenate([per_run(ph.x0)[keep], last[keep]])
+            # A parameter equal in every run stays one number (the formulas branch on some).
+            params = [p if np.ndim(p) == 0 else float(p.flat[0]) if np.all(p == p.flat[0])
+                      else np.tile(per_run(p)[keep], 2) for p in ph.params]
+            with np.errstate(all="ignore"):
+                ends = np.asarray(FORMULAS[ph.kind](xs, *params), dtype=np.float64)
+            if not np.all(np.isfinite(ends)):
+                raise check.NotFinite(f"a value of the {ph.kind} phase of a cycle would "
+                                      "overflow or be NaN at an end")
+            lo, hi = float(ends.min(initial=np.inf)), float(ends.max(initial=-np.inf))
+            if ph.kind in BLENDS:
+                a, b = per_run(ph.params[0])[keep], per_run(ph.params[1])[keep]
+                if not np.all(np.isfinite(a - b)):
+                    raise check.NotFinite(f"the {ph.kind} phase of a cycle: start - end "
+                                          "overflows")
+                lo = min(lo, float(np.minimum(a, b).min(initial=np.inf)))
+                hi = max(hi, float(np.maximum(a, b).max(initial=-np.inf)))
+        for _, v in ph.pins:
+            values = np.asarray(v, dtype=np.float64)
+            if not np.all(np.isfinite(values)):
+                raise check.NotFinite(f"a landmark value of a cycle would be {values!r}")
+            lo = min(lo, float(values.min(initial=np.inf)))
+            hi = max(hi, float(values.max(initial=-np.inf)))
+        low, high = min(low, lo), max(high, hi)
+    return low, high
+
+
+def check_values(plan: Plan, dtype: DTypeLike = np.float64) -> None:
+    """Refuse, before anything is written, a plan with a value that is not finite in `dtype`.
+
+    Every piece's range comes from `schedarray._formulas.value_range`
+    (analytic, O(1) per piece, whatever the length); the whole plan is
+    checked even under `window`, so a window fails exactly when the whole would.
+    """
+    low, high = np.inf, -np.inf
+    for piece in plan.pieces:
+        if isinstance(piece, Cycles):
+            lo, hi = _cycles_range(piece)
+        else:
+            last = piece.x0 + piece.direction * (piece.length - 1)
+            lo, hi = value_range(piece.kind, piece.params, piece.x0, last)
+        low, high = min(low, lo), max(high, hi)
+    for _, value in plan.pins:
+        if not np.isfinite(value):
+            raise check.NotFinite(f"a landmark value would be {value!r}")
+        low, high = min(low, value), max(high, value)
+    if low <= high:  # an empty plan has no values
+        check.fits(low, high, dtype)
 
 
 def fill_numpy(plan: Plan, buf: NDArray[np.floating], start: int, stop: int) -> None:

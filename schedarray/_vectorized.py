@@ -95,8 +95,19 @@ def _clip(v: Floats, lo: float, hi: float, out: Floats) -> None:
 
 
 def _libm_pow(base: float, exponents: Floats) -> Floats:
-    """``base ** e`` for each `e` by ``libm``'s ``pow`` (as Numba calls it)."""
-    return np.array([base**e for e in exponents.tolist()], dtype=np.float64)
+    """``base ** e`` for each `e` by ``libm``'s ``pow`` (as Numba calls it).
+
+    Python raises `OverflowError` where ``pow`` returns inf (a table entry
+    past the piece's end, never stored); inf it is here too, as in the kernels.
+    """
+    return np.array([_pow(base, e) for e in exponents.tolist()], dtype=np.float64)
+
+
+def _pow(base: float, e: float) -> float:
+    try:
+        return base**e
+    except OverflowError:
+        return math.inf
 
 
 def _blocks(j0: int, n: int) -> tuple[int, int]:
@@ -247,7 +258,8 @@ def _powers(
     starts *= scale
     v = _workspace()[0][:size]
     v.reshape(size // BLOCK, BLOCK)[...] = starts[:, None]
-    v *= table[:size]
+    with np.errstate(over="ignore", invalid="ignore"):  # table entries past the piece's end
+        v *= table[:size]
     v = v[skip : skip + n]
     if lo == -math.inf and hi == math.inf:
         out[:] = v

@@ -36,8 +36,44 @@ __all__ = [
 ]
 
 
-def _values(values: Any, name: str = "values") -> NDArray[np.floating]:
-    return check.values(values, name)
+class _Values(np.ndarray):
+    """A checked input array that remembers its least and greatest value."""
+
+    low: float
+    high: float
+
+
+def _values(values: Any, name: str = "values") -> _Values:
+    arr, low, high = check.values_range(values, name)
+    ranged = arr.view(_Values)
+    ranged.low, ranged.high = low, high
+    return ranged
+
+
+def _stored(arrays: list[_Values], dtype: np.dtype[Any]) -> None:
+    """Refuse values of `arrays` that would overflow when stored in `dtype`."""
+    for a in arrays:
+        if a.size and a.dtype.itemsize > dtype.itemsize:
+            check.fits(a.low, a.high, dtype)
+
+
+def _product(a: _Values, b: _Values | float, dtype: np.dtype[Any]) -> None:
+    """Refuse ``a * b`` (elementwise, NumPy's arithmetic) overflowing in `dtype`.
+
+    The largest products in magnitude come from the extremes of each side,
+    computed here with the same operation the result will use.
+    """
+    if a.size == 0 or np.size(b) == 0:
+        return
+    ends = np.array([a.low, a.high], dtype=a.dtype)
+    other = np.array([b.low, b.high], dtype=b.dtype) if isinstance(b, _Values) else b
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = np.multiply.outer(ends, other).ravel().astype(dtype)
+    if not np.all(np.isfinite(products)):
+        raise check.NotFinite(
+            f"the product overflows {dtype}: {float(np.max(np.abs(ends)))!r} times "
+            f"{float(np.max(np.abs(other)))!r}"
+        )
 
 
 def _keep_spec(result: FloatArray, name: str, key: str, inputs: Any, **params: Any) -> FloatArray:
@@ -73,6 +109,7 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
         dtype = out.dtype if isinstance(out, np.ndarray) else np.result_type(*arrays)
     start, stop = span(total)
     buf = check.prepare_out(stop - start, dtype, out)
+    _stored(arrays, buf.dtype)
     pieces = []
     at = 0
     for a in arrays:
@@ -106,6 +143,7 @@ def per_epoch(
     spe = check.integer(steps_per_epoch, "steps_per_epoch", minimum=1)
     start, stop = span(arr.shape[0] * spe)
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    _stored([arr], buf.dtype)
     if (start, stop) == (0, arr.shape[0] * spe):
         buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
         if out is None:
@@ -125,8 +163,10 @@ def scale(values: ArrayLike, factor: float, *, out: Any = None) -> FloatArray:
     """
     arr = _values(values)
     factor = check.real(factor, "factor")
+    dtype = check.store_dtype(arr.dtype if out is None else np.float64, out)
+    _product(arr, factor, dtype)
     start, stop = span(arr.shape[0])
-    buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    buf = check.prepare_out(stop - start, dtype, out)
     np.multiply(arr[start:stop], factor, out=buf, casting="same_kind")
     if out is None and (start, stop) == (0, arr.shape[0]):
         _keep_spec(buf, "scale", "values", values, factor=factor)
@@ -150,6 +190,7 @@ def clip(
         raise ValueError(f"low must be <= high, got low={low}, high={high}")
     start, stop = span(arr.shape[0])
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    _stored([arr], buf.dtype)
     np.clip(arr[start:stop], lo, hi, out=buf)
     if out is None and (start, stop) == (0, arr.shape[0]):
         _keep_spec(buf, "clip", "values", values,
@@ -171,10 +212,15 @@ def groups(values: ArrayLike, scales: ArrayLike, *, out: Any = None) -> FloatArr
     """
     arr = _values(values)
     factors = _values(scales, "scales")
-    dtype = np.result_type(arr, factors) if out is None else np.float64
+    dtype = check.store_dtype(np.result_type(arr, factors) if out is None else np.float64, out)
+    _product(arr, factors, dtype)
     start, stop = span(arr.shape[0])
     buf = check.prepare_out((stop - start, factors.shape[0]), dtype, out)
     return np.multiply(arr[start:stop, None], factors[None, :], out=buf, casting="same_kind")
+
+
+#: The most layers `layer_decay` accepts (models have hundreds).
+MAX_LAYERS = 1 << 20
 
 
 def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
@@ -183,7 +229,8 @@ def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
     .. math:: \mathrm{scale}_j = \mathrm{decay}^{\,L + 1 - j}, \quad j = 0, \dots, L + 1
 
     Group ``j = 0`` is the embedding, ``L + 1`` the head (scale 1). Use with
-    `groups`, or as each parameter group's ``lr_scale``.
+    `groups`, or as each parameter group's ``lr_scale``. At most `MAX_LAYERS`
+    layers (a count, not a length: more is a mistake, refused before allocating).
 
     Examples
     --------
@@ -191,10 +238,17 @@ def layer_decay(num_layers: int, decay: float) -> NDArray[np.float64]:
     array([0.125, 0.25 , 0.5  , 1.   ])
     """
     layers = check.integer(num_layers, "num_layers")
+    if layers > MAX_LAYERS:
+        raise ValueError(
+            f"num_layers must be <= {MAX_LAYERS}, got num_layers={layers} "
+            f"({(layers + 2) * 8} bytes of scales)"
+        )
     rate = check.real(decay, "decay")
     if not 0 < rate <= 1:
         raise ValueError(f"decay must be in (0, 1], got decay={decay!r}")
-    return np.array([rate ** (layers + 1 - j) for j in range(layers + 2)])
+    # Python's float ** int, as BEiT and ConvNeXt compute it (np.power may differ by an ulp).
+    return np.fromiter((rate ** (layers + 1 - j) for j in range(layers + 2)), np.float64,
+                       count=layers + 2)
 
 
 def envelope(
@@ -231,6 +285,7 @@ def envelope(
     exact_end = check.flag(endpoint, "endpoint")
     start, stop = span(n)
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
+    _stored([arr], buf.dtype)
     buf[...] = arr[start:stop]
     apply_envelope(buf, start, n, w, c, exact_end)
     if out is None and (start, stop) == (0, n):
@@ -344,3 +399,6 @@ def add(*parts: ArrayLike) -> FloatArray:
     array([1.1, 0.5])
     """
     return _combine(parts, "add", np.add, "sum")
+
+
+check.publish(globals())

@@ -74,7 +74,7 @@ _NO_END = ("inverse_sqrt", "constant")
 def _options(shape: str, options: Mapping[str, Any] | None, name: str) -> tuple[float, ...]:
     """Validate `options` for `shape`; return them in the formula's order."""
     accepted = DECAY_SHAPES[shape]
-    given = dict(options or {})
+    given = check.mapping(options, name)
     unknown = sorted(set(given) - set(accepted))
     if unknown:
         valid = ", ".join(accepted) or "none"
@@ -600,3 +600,6 @@ def one_cycle_momentum(
     plan = _one_cycle(m, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal,
                       n)
     return render(plan.plan(n), dtype, out, backend)
+
+
+check.publish(globals())

@@ -128,6 +128,7 @@ class ArraySchedule:
         if not np.all(np.isfinite(host)):
             bad = int(np.flatnonzero(~np.isfinite(host))[0])
             raise ValueError(f"values must be finite, got values[{bad}]={float(host[bad])!r}")
+        check.fits(*check.extremes(host), self.dtype, error=ValueError)  # 1e39: float32 inf
         self.length = int(host.shape[0])
         if self.placement == "device":
             self._values = jnp.asarray(host, dtype=self.dtype)

@@ -121,6 +121,7 @@ class ArraySchedule(keras.optimizers.schedules.LearningRateSchedule):
             except (TypeError, ValueError):
                 self.spec = None
         self._host = _host_values(host)
+        check.fits(*check.extremes(self._host), keras.config.floatx(), error=ValueError)
         self.length = int(self._host.shape[0])
         self._values = ops.convert_to_tensor(
             self._host.astype(keras.config.floatx()), dtype=keras.config.floatx()

@@ -224,7 +224,10 @@ def tanh(
               \frac{\tanh u - \tanh(l + (u - l) p_i)}{\tanh u - \tanh l}
 
     The defaults are timm's bounds; normalised so both ends are exact
-    (``compat.timm`` reproduces timm's unnormalised curve).
+    (``compat.timm`` reproduces timm's unnormalised curve). Computed without
+    the cancellation of ``tanh u - tanh y`` (see ``_formulas.tanh``): within
+    ``4 eps max|value|`` of the exact curve for any bounds up to ``1e280`` in
+    magnitude; ``upper - lower`` must be a normal float (>= 2.2e-308).
 
     Examples
     --------
@@ -561,7 +564,7 @@ def interp(
     n = check.length(total_steps, steps_per_epoch)
     spe = None if steps_per_epoch is None else check.integer(
         steps_per_epoch, "steps_per_epoch", minimum=1)
-    if isinstance(steps, (str, bytes)) or not isinstance(steps, (Sequence, np.ndarray)):
+    if not check.is_sequence(steps):
         raise TypeError(f"steps must be a sequence of steps, got steps={steps!r}")
     knots = tuple(_knot(t, f"steps[{k}]", n, spe) for k, t in enumerate(steps))
     levels = check.reals(values, "values")
@@ -577,7 +580,7 @@ def interp(
             raise ValueError(f"steps must be non-decreasing, got steps={list(knots)!r}")
     if isinstance(shapes, str):
         shapes = (shapes,) * (len(knots) - 1)
-    elif not isinstance(shapes, (Sequence, np.ndarray)):
+    elif not check.is_sequence(shapes):
         raise TypeError(f"shapes must be a str or a sequence of str, got shapes={shapes!r}")
     kinds = tuple(check.choice(v, f"shapes[{k}]", KNOT_SHAPES) for k, v in enumerate(shapes))
     if len(kinds) != len(knots) - 1:
@@ -595,3 +598,6 @@ def interp(
             )
     plan = Builder().knots(knots, levels, kinds, n).plan()
     return render(plan, dtype, out, backend)
+
+
+check.publish(globals())

@@ -208,6 +208,22 @@ def _columns(values: Any) -> dict[str, np.ndarray]:
     return columns
 
 
+def _fit_tensors(key: str, arr: np.ndarray, groups: list[dict[str, Any]]) -> None:
+    """Refuse values that a group's tensor-valued `key` (float32, bfloat16 ...) cannot hold."""
+    for j, group in enumerate(groups):
+        current = group[key][0] if key == "betas" else group[key]
+        if isinstance(current, torch.Tensor) and current.is_floating_point():
+            column = arr if arr.ndim == 1 else arr[:, j]
+            top = torch.finfo(current.dtype).max
+            low, high = check.extremes(column)
+            if max(abs(low), abs(high)) > top:  # NaN is reported by step()
+                bad = low if abs(low) > top else high
+                raise ValueError(
+                    f"values[{key!r}] must fit optimizer.param_groups[{j}][{key!r}] "
+                    f"({current.dtype}), got a value of {bad!r}, beyond its largest {top!r}"
+                )
+
+
 def _row_reader(arr: np.ndarray) -> Any:
     """``index -> list of floats`` of row `index` of a 2-D array."""
 
@@ -408,6 +424,7 @@ class ArrayScheduler(LRScheduler):
                     f"values[{key!r}] must have one column per param group, got "
                     f"shape={arr.shape}, len(optimizer.param_groups)={len(groups)}"
                 )
+            _fit_tensors(key, arr, groups)
             targets = tuple(range(len(groups)))
             if key == "weight_decay" and arr.ndim == 1:
                 targets = tuple(j for j, g in enumerate(groups) if g["weight_decay"] != 0)

@@ -47,6 +47,10 @@ try:
     nan_rule(keras.ops.convert_to_tensor(1.0))
 except TypeError as e:
     out["float_step"] = str(e)
+try:
+    ArraySchedule(np.array([1e39, 1.0]))  # inf in float32
+except ValueError as e:
+    out["too_big"] = str(e)
 
 # training: the lr used at every update, against a manual loop that assigns lr[k]
 x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
@@ -177,6 +181,8 @@ def test_values_and_the_out_of_range_rule(run):
     assert np.isnan(hold[-1])
     assert run["vector"] == F32
     assert "step must be an integer step" in run["float_step"]
+    assert run["too_big"] == ("values must be finite in float32, got a value of 1e+39, which is "
+                              "beyond the range of float32")
 
 
 def test_fit_uses_every_value_and_trains_like_a_manual_loop(run):

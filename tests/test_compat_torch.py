@@ -235,7 +235,9 @@ def test_one_cycle_lr_past_total_steps_raises_torchs_error():
         trace(lambda o: L.OneCycleLR(o, 0.1, 10), 0.1, 12)
     with pytest.raises(ValueError, match="Tried to step 11 times") as ours:
         C.one_cycle_lr(0.1, 10, num_steps=12)
-    assert str(ours.value) == str(torch_error.value)
+    # torch's words, then the parameters the caller passed
+    assert str(ours.value) == (f"{torch_error.value} (num_steps must be <= total_steps + 1, "
+                               "got num_steps=12, total_steps=10)")
     assert len(C.one_cycle_lr(0.1, 10, num_steps=11)) == 11  # t == total_steps is allowed
     COMPARED["OneCycleLR"] += 1
 

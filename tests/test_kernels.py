@@ -639,3 +639,11 @@ def test_property_vectorized_equals_the_kernels(kind, n, start, end, shape, reve
         a = data.draw(st.integers(0, plan.length - 1))
         b = data.draw(st.integers(a, plan.length))
         assert np.array_equal(vectorized_fill(plan, dtype, a, b, threads=2), want[a:b])
+
+
+def test_vectorized_power_table_past_the_end_may_overflow():
+    # Found by the property test: a one-step geometric piece's block table holds
+    # 5 ** 511, which Python's pow refuses (OverflowError) and libm makes inf.
+    plan = Builder().geometric(1, 1.0, 5.0, endpoint=False).plan()
+    for dtype in DTYPES:
+        assert np.array_equal(vectorized_fill(plan, dtype), numba_fill(plan, dtype, threads=1))

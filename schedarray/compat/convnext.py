@@ -54,7 +54,10 @@ def cosine_scheduler(
     base = check.real(base_value, "base_value")
     final = check.real(final_value, "final_value")
     start = check.real(start_warmup_value, "start_warmup_value")
-    n = check.integer(epochs, "epochs") * check.integer(niter_per_ep, "niter_per_ep")
+    niter_per_ep = check.integer(niter_per_ep, "niter_per_ep")
+    n = check.integer(epochs, "epochs") * niter_per_ep
+    if n:
+        check.result_length(n, "epochs * niter_per_ep")
     warmup_epochs = check.integer(warmup_epochs, "warmup_epochs")
     warmup_steps = check.integer(warmup_steps, "warmup_steps", minimum=-1)
     w = warmup_steps if warmup_steps > 0 else warmup_epochs * niter_per_ep
@@ -72,3 +75,6 @@ def cosine_scheduler(
     builder = Builder().blend("linear", w, start, base)
     builder.blend("cosine", n - w, base, final, 1.0, endpoint=False)
     return render(builder.plan(), dtype, out, backend)
+
+
+check.publish(globals())

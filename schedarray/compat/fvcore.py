@@ -171,7 +171,7 @@ class ParamScheduler:
         >>> cosine_param_scheduler(1.0, 0.0).sample(4)
         array([1.        , 0.85355339, 0.5       , 0.14644661])
         """
-        n = check.integer(num_steps, "num_steps", minimum=1)
+        n = check.steps(num_steps, "num_steps")
         check.backend(backend)
         start, stop = 0, n
         requested = active_window()
@@ -402,9 +402,15 @@ class StepWithFixedGammaParamScheduler(StepParamScheduler):
         gamma = check.positive(gamma, "gamma")
         num_decays = check.integer(num_decays, "num_decays", minimum=1)
         num_updates = check.integer(num_updates, "num_updates", minimum=1)
+        check.allocatable((num_decays + 1,), np.dtype((np.void, 32)), "Python floats", "num_decays")
         values = [base_value]
         for _ in range(num_decays):
             values.append(values[-1] * gamma)
+        if not math.isfinite(values[-1]):
+            raise ValueError(
+                "base_value * gamma ** num_decays must be finite, got "
+                f"base_value={base_value!r}, gamma={gamma!r}, num_decays={num_decays}"
+            )
         super().__init__(num_updates, values)
         self.base_value, self.num_decays, self.gamma = base_value, num_decays, gamma
 
@@ -523,7 +529,7 @@ class CompositeParamScheduler(ParamScheduler):
             raise ValueError(f"lengths must sum to 1 (within 1e-3), got lengths={lengths!r}")
         if sum(lengths) != 1.0:
             lengths[-1] = 1.0 - sum(lengths[:-1])
-        if isinstance(interval_scaling, (str, bytes)):
+        if not check.is_sequence(interval_scaling):
             raise TypeError(
                 f"interval_scaling must be a sequence, got interval_scaling={interval_scaling!r}"
             )
@@ -865,17 +871,20 @@ def lr_multiplier(
             f"got multiplier={multiplier!r}"
         )
     n = check.integer(max_iter, "max_iter", minimum=1)
-    grouped = isinstance(base_lr, (Sequence, np.ndarray)) and not isinstance(base_lr, str)
+    grouped = check.is_sequence(base_lr)
     bases = check.reals(base_lr, "base_lr") if grouped else (check.real(base_lr, "base_lr"),)
     if grouped and not bases:
         raise ValueError("base_lr must hold at least one value, got base_lr=[]")
     check.backend(backend)
-    if not grouped and (dtype is np.float64 or dtype == "float64") and (
-        out is None or (isinstance(out, np.ndarray) and out.dtype == np.float64)
-    ):  # float64: scale in place, no second array
+    kind = check.store_dtype(dtype, out)
+    if not grouped and abs(bases[0]) <= 1 and kind == np.float64:
+        # float64 and a product that cannot overflow: scale in place, no second array
         m = multiplier.sample(n, out=out, backend=backend)
         return np.multiply(bases[0], m, out=m)
     m = multiplier.sample(n, backend=backend)
+    low, high = check.extremes(m)
+    products = [b * v for b in bases for v in (low, high)]  # the extremes of the result
+    check.fits(min(products), max(products), kind)
     if not grouped:
         buf = check.prepare_out(m.shape[0], dtype, out)
         return np.multiply(bases[0], m, out=buf, casting="same_kind")
@@ -937,3 +946,7 @@ _CONVERT: dict[str, Callable[[Any], ParamScheduler]] = {
         [from_fvcore(x) for x in s._schedulers], list(s._lengths), list(s._interval_scaling)
     ),
 }
+
+
+check.publish(globals())
+ParamScheduler.sample = check.api(ParamScheduler.sample)  # type: ignore[method-assign]

@@ -137,13 +137,13 @@ def _training_length(num_steps: Any, num_training_steps: int) -> int:
                 f"num_training_steps={num_training_steps}"
             )
         return num_training_steps
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 def _required_length(num_steps: Any, name: str) -> int:
     if num_steps is None:
         raise TypeError(f"{name} has no length of its own: pass num_steps, got num_steps=None")
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 def _defaults_lr(defaults_lr: Any, base_lr: PerGroup) -> float:
@@ -454,15 +454,22 @@ def _min_lr_rate(min_lr: Any, min_lr_rate: Any, defaults_lr: Any, base_lr: PerGr
         raise ValueError("Only one of min_lr or min_lr_rate should be set, got "
                          f"min_lr={min_lr!r}, min_lr_rate={min_lr_rate!r}")
     if min_lr is not None:
-        rate = check.real(min_lr, "min_lr") / _defaults_lr(defaults_lr, base_lr)
+        lr = check.real(min_lr, "min_lr")
+        lr_name = "defaults_lr" if defaults_lr is not None else "base_lr"
+        base = _defaults_lr(defaults_lr, base_lr)
+        if base == 0:  # HF divides by it: ZeroDivisionError
+            raise ValueError(f"{lr_name} must be nonzero to turn min_lr into a rate, got "
+                             f"min_lr={lr!r}, {lr_name}={base!r}")
+        rate, given = lr / base, f"min_lr={lr!r}, {lr_name}={base!r}"
     elif min_lr_rate is None:
         raise ValueError("One of min_lr or min_lr_rate should be set, got both None")
     else:
         rate = check.real(min_lr_rate, "min_lr_rate")
-    if rate < 0:
+        given = f"min_lr_rate={rate!r}"
+    if not 0 <= rate < math.inf:
         raise ValueError(
-            "min_lr_rate must be >= 0 (HF clamps the negative factors it then gives to 0), "
-            f"got min_lr_rate={rate!r}"
+            "the min lr rate must be finite and >= 0 (HF clamps the negative factors it then "
+            f"gives to 0), got {given}"
         )
     return rate
 
@@ -688,19 +695,23 @@ def get_scheduler(
             f"be computed in advance, got name={name!r}"
         )
     if num_steps is None:
+        if num_training_steps is not None:  # the length, unless num_steps is given
+            check.steps(num_training_steps, "num_training_steps")
         num_steps = num_training_steps
     common = {"num_steps": num_steps, "dtype": dtype, "out": out, "backend": backend}
     if name == "constant":
         return get_constant_schedule(base_lr, **common)
-    extra = dict(scheduler_specific_kwargs or {})
+    extra = check.mapping(scheduler_specific_kwargs, "scheduler_specific_kwargs")
     if num_warmup_steps is None:
         raise ValueError(f"SchedulerType.{name.upper()} requires `num_warmup_steps`, "
                          "please provide that argument.")
     if name == "constant_with_warmup":
         return get_constant_schedule_with_warmup(base_lr, num_warmup_steps, **common)
     if name == "inverse_sqrt":
+        _known(get_inverse_sqrt_schedule, extra, name)
         return get_inverse_sqrt_schedule(base_lr, num_warmup_steps, **extra, **common)
     if name == "warmup_stable_decay":
+        _known(get_wsd_schedule, extra, name)
         return get_wsd_schedule(base_lr, num_warmup_steps, num_training_steps=num_training_steps,
                                 **extra, **common)
     if num_training_steps is None:
@@ -716,7 +727,21 @@ def get_scheduler(
         "cosine_with_min_lr": get_cosine_with_min_lr_schedule_with_warmup,
         "cosine_warmup_with_min_lr": get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
     }[name]
+    _known(function, extra, name)
     return function(base_lr, num_warmup_steps, num_training_steps, **extra, **common)
+
+
+def _known(function: Callable[..., Any], extra: dict[str, Any], name: str) -> None:
+    """Refuse a scheduler_specific_kwargs key the chosen schedule does not take."""
+    import inspect
+
+    accepted = inspect.signature(function).parameters
+    unknown = sorted(set(extra) - set(accepted))
+    if unknown:
+        raise TypeError(
+            f"scheduler_specific_kwargs has no parameter {unknown[0]!r} for name={name!r}, "
+            f"got scheduler_specific_kwargs={extra!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -846,3 +871,15 @@ def warmup_cosine_with_hard_restarts_schedule(
         base_lr, warmup_steps, t_total, cycles, num_steps=num_steps, dtype=dtype, out=out,
         backend=backend,
     )
+
+
+
+#: The pytorch-transformers 1.x classes call the get_* functions under HF's newer names.
+_OLD_NAMES = {"num_warmup_steps": "warmup_steps", "num_training_steps": "t_total",
+              "num_cycles": "cycles"}
+check.publish(globals(), aliases={
+    "warmup_constant_schedule": _OLD_NAMES,
+    "warmup_linear_schedule": _OLD_NAMES,
+    "warmup_cosine_schedule": _OLD_NAMES,
+    "warmup_cosine_with_hard_restarts_schedule": _OLD_NAMES,
+})

@@ -44,7 +44,6 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -67,7 +66,7 @@ __all__ = [
 
 def _length(num_steps: Any, backend: Any) -> int:
     check.backend(backend)
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 def _name(name: Any) -> None:
@@ -161,7 +160,7 @@ def piecewise_constant_decay(
 
 def _boundaries(values: Any) -> tuple[int, ...]:
     """Strictly increasing integer steps (of any sign: a negative one is simply passed)."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+    if not check.is_sequence(values):
         raise TypeError(f"boundaries must be a sequence of integers, got boundaries={values!r}")
     result = tuple(
         check.integer(v, f"boundaries[{i}]", minimum=-sys.maxsize - 1)
@@ -261,13 +260,32 @@ def _keras_round(ratio: np.float64) -> float:
 
 
 def _first(pred: Any, guess: int, lo: int, n: int) -> int:
-    """The first step in ``(lo, n]`` where the monotone `pred` holds (`n` if none), from `guess`."""
+    """The first step in ``(lo, n]`` where the monotone `pred` holds (`n` if none), from `guess`.
+
+    Gallops outward from `guess` in doubling strides, then bisects: O(1) calls
+    when the guess is right, O(log distance) when float rounding moved it.
+    """
     t = min(max(guess, lo + 1), n)
-    while t > lo + 1 and pred(t - 1):
-        t -= 1
-    while t < n and not pred(t):
-        t += 1
-    return t
+    stride = 1
+    if pred(t):  # the answer is at or below t
+        high = t
+        while high - stride > lo and pred(high - stride):
+            high -= stride
+            stride *= 2
+        low = max(high - stride, lo)  # pred(low) is false, or low == lo
+    else:
+        low = t
+        while low + stride < n and not pred(low + stride):
+            low += stride
+            stride *= 2
+        high = min(low + stride, n)  # pred(high) holds, or high == n
+    while high - low > 1:
+        mid = (low + high) // 2
+        if pred(mid):
+            high = mid
+        else:
+            low = mid
+    return high
 
 
 def _at(kind: str, params: tuple[float, ...], x: float) -> float:
@@ -428,10 +446,11 @@ def cosine_decay_restarts(
         )
 
     def restart(t: int) -> float:  # Keras's i_restart
-        f = np.float64(t) / first
-        if mul == 1.0:
-            return math.floor(_keras_round(f))
-        return math.floor(_keras_round(np.log(1.0 - f * (1.0 - mul)) / log_mul))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            f = np.float64(t) / first  # inf for a subnormal first_decay_steps: refused below
+            if mul == 1.0:
+                return math.floor(_keras_round(f))
+            return math.floor(_keras_round(np.log(1.0 - f * (1.0 - mul)) / log_mul))
 
     def start(i: float) -> float:  # S_i
         return i * first if mul == 1.0 else first * (1.0 - mul**i) / (1.0 - mul)
@@ -481,3 +500,6 @@ def _equal_restarts(n: int, first: float) -> tuple[Any, Any]:
     at = np.concatenate(([0], t))
     keep = np.flatnonzero(np.diff(np.append(at, n)) > 0)
     return at[keep], np.concatenate(([0], j))[keep]
+
+
+check.publish(globals())

@@ -146,7 +146,7 @@ def _join(timelines: Sequence[Timeline], boundaries: Sequence[int]) -> Timeline:
 def _render(
     num_steps: Any, timeline: Timeline, dtype: DTypeLike, out: Any, backend: Backend
 ) -> FloatArray:
-    n = check.integer(num_steps, "num_steps", minimum=1)
+    n = check.steps(num_steps, "num_steps")
     check.backend(backend)
     builder = Builder()
     segments = _cut(timeline, 0, 0, n)
@@ -603,6 +603,9 @@ def warmup_exponential_decay_schedule(
     ...                                   transition_steps=1, decay_rate=0.5)
     array([0.  , 0.5 , 1.  , 0.5 , 0.25])
     """
+    # The warmup's own names (end_value, transition_steps) mean other arguments here.
+    check.real(init_value, "init_value")
+    check.real(peak_value, "peak_value")
     warmup = _int(warmup_steps, "warmup_steps")
     timeline = _join(
         [_polynomial(init_value, peak_value, 1.0, warmup, 0),
@@ -638,7 +641,8 @@ def sgdr_schedule(
     >>> sgdr_schedule(6, [dict(init_value=0.0, peak_value=1.0, warmup_steps=1, decay_steps=3)] * 2)
     array([0. , 1. , 0.5, 0. , 1. , 0.5])
     """
-    if isinstance(cosine_kwargs, Mapping) or not isinstance(cosine_kwargs, Iterable):
+    if isinstance(cosine_kwargs, Mapping) or not isinstance(cosine_kwargs, Iterable) or (
+            isinstance(cosine_kwargs, np.ndarray) and cosine_kwargs.ndim == 0):
         raise TypeError(
             f"cosine_kwargs must be an iterable of dicts, got cosine_kwargs={cosine_kwargs!r}"
         )
@@ -658,7 +662,11 @@ def sgdr_schedule(
                 f"cosine_kwargs[{i}] must hold the arguments of warmup_cosine_decay_schedule "
                 f"({', '.join(_SGDR_KEYS)}), got unknown={unknown}, missing={missing}"
             )
-        timeline = _warmup_cosine(**kwargs)
+        try:
+            timeline = _warmup_cosine(**kwargs)
+        except (TypeError, ValueError) as exc:
+            exc.args = (f"cosine_kwargs[{i}]: {exc.args[0]}", *exc.args[1:])
+            raise
         runs.append([timeline, _int(kwargs["decay_steps"], f"cosine_kwargs[{i}]['decay_steps']"),
                      1])
         prev, types = kwargs, tuple(map(type, kwargs.values()))
@@ -876,10 +884,10 @@ def join_schedules(
     ...                            transition_steps=2), [1.0, 0.5, 0.25, 0.125]], [2])
     array([0.   , 0.5  , 1.   , 0.5  , 0.25 , 0.125])
     """
-    n = check.integer(num_steps, "num_steps", minimum=1)
+    n = check.steps(num_steps, "num_steps")
     if isinstance(schedules, (str, bytes, Mapping)) or not isinstance(schedules, Sequence):
         raise TypeError(f"schedules must be a sequence, got schedules={schedules!r}")
-    if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (Sequence, np.ndarray)):
+    if not check.is_sequence(boundaries):
         raise TypeError(f"boundaries must be a sequence of integers, got boundaries={boundaries!r}")
     bounds = tuple(_int(b, f"boundaries[{i}]") for i, b in enumerate(boundaries))
     if not schedules or len(bounds) != len(schedules) - 1:
@@ -915,3 +923,10 @@ def join_schedules(
     for a, values in parts:
         buf[a - start : a - start + values.shape[0]] = values
     return buf
+
+
+
+check.publish(globals(), aliases={
+    # linear_schedule(init_value, peak_value, warmup_steps) inside
+    "warmup_constant_schedule": {"transition_steps": "warmup_steps", "end_value": "peak_value"},
+})

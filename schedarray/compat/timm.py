@@ -84,7 +84,7 @@ Maker = Callable[[float, int], tuple[Plan, "Post | None"]]
 
 def _bases(base_lr: Any) -> tuple[tuple[float, ...], bool]:
     """Base rates as a tuple, and whether a sequence (one per group) was given."""
-    if isinstance(base_lr, (Sequence, np.ndarray)) and not isinstance(base_lr, (str, bytes)):
+    if check.is_sequence(base_lr):
         values = check.reals(base_lr, "base_lr")
         if not values:
             raise ValueError("base_lr must hold at least one value, got base_lr=[]")
@@ -96,7 +96,7 @@ def _noise_range(value: Any) -> tuple[float, float] | None:
     """The timm ``noise_range_t``: ``[lo, hi)`` from a pair, ``[lo, inf)`` from a number."""
     if value is None:
         return None
-    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+    if check.is_sequence(value):
         pair = check.reals(value, "noise_range_t")
         if len(pair) != 2:
             raise ValueError(
@@ -107,6 +107,11 @@ def _noise_range(value: Any) -> tuple[float, float] | None:
     return check.real(value, "noise_range_t"), math.inf
 
 
+#: The least ``noise_pct / |noise_std|`` accepted: timm's rejection loop then needs
+#: about 10^4 draws per step (it never ends as the ratio goes to 0).
+MIN_NOISE_RATIO = 1e-4
+
+
 class _Noise:
     """timm's per-count noise: ``n(t)`` seeded with ``noise_seed + t``."""
 
@@ -114,6 +119,14 @@ class _Noise:
         self.range = _noise_range(noise_range_t)
         self.pct = check.positive(noise_pct, "noise_pct")
         self.std = check.real(noise_std, "noise_std")
+        if self.range is not None and self.std and self.pct / abs(self.std) < MIN_NOISE_RATIO:
+            # timm draws normals until |z * std| < pct: about |std| / pct draws per step
+            raise ValueError(
+                f"noise_pct / |noise_std| must be >= {MIN_NOISE_RATIO} (timm redraws the noise "
+                f"until it is below noise_pct: about {abs(self.std) / self.pct:.3g} draws per "
+                f"step, for ever at the extreme), got noise_pct={noise_pct!r}, "
+                f"noise_std={noise_std!r}"
+            )
         self.seed = check.integer(noise_seed, "noise_seed", minimum=-(1 << 63))
 
     def counts(self, a: int, b: int) -> range:
@@ -278,6 +291,10 @@ def _bounds(n: int) -> tuple[int, int]:
 
 def _store(columns: list[Floats], rows: int, dtype: DTypeLike, out: Any) -> FloatArray:
     """Stack per-group float64 columns into a ``(rows, groups)`` array (or `out`)."""
+    kind = check.store_dtype(dtype, out)
+    for column in columns:
+        if column.size:
+            check.fits(*check.extremes(column), kind)
     buf = check.prepare_out((rows, len(columns)), dtype, out)
     for g, column in enumerate(columns):
         buf[:, g] = column
@@ -297,7 +314,7 @@ def _run(
 ) -> FloatArray:
     """Build, render and post-process a timm schedule for every group."""
     bases, grouped = _bases(base_lr)
-    n = check.integer(num_steps, "num_steps", minimum=1)
+    n = check.steps(num_steps, "num_steps")
     per_epoch = check.flag(t_in_epochs, "t_in_epochs")
     if updates_per_epoch is not None:
         upe = check.integer(updates_per_epoch, "updates_per_epoch", minimum=1)
@@ -326,7 +343,10 @@ def _run(
             if post is not None:
                 post(values, a, b)
             noise.apply(values, a, b)
-            if out_ is None and np.dtype(dtype_) == np.float64:
+            kind = check.store_dtype(dtype_, out_)
+            if values.size:  # the noise or post-processing may overflow
+                check.fits(*check.extremes(values), kind)
+            if out_ is None and kind == np.float64:
                 return values
             buf = check.prepare_out(b - a, dtype_, out_)
             buf[...] = values
@@ -1101,6 +1121,7 @@ def create_scheduler_v2(
             "precomputable schedule, got sched='plateau'"
         )
     on_epochs = check.flag(step_on_epochs, "step_on_epochs")
+    warmup_prefix = check.flag(warmup_prefix, "warmup_prefix")
     upe = check.integer(updates_per_epoch, "updates_per_epoch")
     if upe < 1:
         raise ValueError(
@@ -1121,7 +1142,7 @@ def create_scheduler_v2(
         stable_timescale, "stable_timescale") * scale
     if noise is None:
         noise_range: Any = None
-    elif isinstance(noise, (Sequence, np.ndarray)) and not isinstance(noise, (str, bytes)):
+    elif check.is_sequence(noise):
         noise_range = [check.real(x, "noise") * t_initial for x in noise]
         if len(noise_range) == 1:
             noise_range = noise_range[0]
@@ -1216,3 +1237,14 @@ def _constant_lr(
 
     return _run(make, base_lr, num_steps, False, None, _Noise(None, 1.0, 0.0, 0), dtype, out,
                 backend)
+
+
+
+check.publish(globals(), aliases={
+    # create_scheduler_v2 calls the scheduler classes with timm's internal names.
+    "create_scheduler_v2": {
+        "lr_min": "min_lr", "warmup_lr_init": "warmup_lr", "t_initial": "num_epochs",
+        "warmup_t": "warmup_epochs", "decay_t": "decay_epochs", "noise_range_t": "noise",
+        "power": "decay_rate", "num_steps": "num_epochs", "stable_timescale": "stable_timescale",
+    },
+})

@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Phase, Plan, render, span, steps_of, takes_parts
+from .._plan import Builder, Phase, Plan, check_values, render, span, steps_of, takes_parts
 from .._types import Backend, FloatArray
 from ..errors import ScheduleZeroDivisionError
 from . import _torch_steps as _sim
@@ -83,7 +83,8 @@ PerGroup = Union[float, Sequence[float]]
 
 
 def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple, np.ndarray))
+    """A per-group list (a 0-d array is one number)."""
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 def _per_group(
@@ -121,11 +122,13 @@ def _render_groups(
     """Render one plan (1-D result) or one plan per group into the columns of a 2-D array."""
     if groups is None:
         return render(plans[0], dtype, out, backend)
-    first = render(plans[0], dtype, None, backend)
-    buf = check.prepare_out((first.shape[0], len(plans)), first.dtype, out)
-    buf[:, 0] = first
-    for g in range(1, len(plans)):
-        render(plans[g], buf.dtype, buf[:, g], backend)
+    kind = check.store_dtype(dtype, out)
+    for plan in plans:  # every group is checked before the first column is written
+        check_values(plan, kind)
+    start, stop = span(plans[0].length)
+    buf = check.prepare_out((stop - start, len(plans)), dtype, out)
+    for g, plan in enumerate(plans):
+        render(plan, buf.dtype, buf[:, g], backend)
     return buf
 
 
@@ -143,6 +146,8 @@ def _store(
     values: NDArray[np.float64], dtype: DTypeLike, out: Any
 ) -> FloatArray:
     """Write computed values (1-D, or 2-D steps x groups) into `out` or a new array."""
+    if values.size:
+        check.fits(*check.extremes(values), check.store_dtype(dtype, out))
     buf = check.prepare_out(values.shape, dtype, out)
     buf[...] = values
     return buf
@@ -178,7 +183,7 @@ def _callables(fn: Any, groups: int | None, name: str) -> list[Callable[[int], A
 
 
 def _length(num_steps: Any) -> int:
-    return check.integer(num_steps, "num_steps", minimum=1)
+    return check.steps(num_steps, "num_steps")
 
 
 # --------------------------------------------------------------------------------------
@@ -331,9 +336,8 @@ def multi_step_lr(
     array([1.   , 1.   , 0.5  , 0.5  , 0.125, 0.125])
     """
     n = _length(num_steps)
-    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (Sequence, np.ndarray)):
-        raise TypeError(f"milestones must be a sequence of integers, got milestones={milestones!r}")
-    counts = Counter(check.integer(m, f"milestones[{i}]") for i, m in enumerate(milestones))
+    # Any order (torch counts them): only the items are checked, not their order.
+    counts = Counter(check.milestones(milestones, "milestones", strict=False, ordered=False))
     rate = check.nonnegative(gamma, "gamma")
     groups, p = _per_group({"base_lr": base_lr})
     edges = sorted(m for m in counts if 0 < m < n)
@@ -815,7 +819,9 @@ def _one_cycle(
     if n > total + 1:
         # torch allows step() to reach last_epoch == total_steps, and raises one later.
         raise ValueError(f"Tried to step {total + 1} times. "
-                         f"The specified number of total steps is {total}")
+                         f"The specified number of total steps is {total} "
+                         f"(num_steps must be <= total_steps + 1, got num_steps={n}, "
+                         f"total_steps={total})")
     pct = check.fraction(pct_start, "pct_start")
     strategy = check.choice(anneal_strategy, "anneal_strategy", ("cos", "linear"))
     three = check.flag(three_phase, "three_phase")
@@ -1150,8 +1156,11 @@ def chained_scheduler(
         out.dtype if isinstance(out, np.ndarray) else np.result_type(*arrays))
     start, stop = span(shape[0])
     result = arrays[0][start:stop].astype(np.float64)
-    for a in arrays[1:]:
-        result = result * (a[start:stop] / bases)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for a in arrays[1:]:
+            result = result * (a[start:stop] / bases)
+    if result.size:
+        check.fits(*check.extremes(result), check.store_dtype(kind, out))
     buf = check.prepare_out((stop - start, *shape[1:]), kind, out)
     buf[...] = result
     return buf
@@ -1360,3 +1369,6 @@ def swa_recipe(
                      anneal_epochs, anneal_strategy)
         values[head - 1:] = tail
     return _spec_result(values, dtype, out)
+
+
+check.publish(globals())
