@@ -577,7 +577,9 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
     * an `Unallocatable` result, `NotFinite` values, or an `ArithmeticError`
       (``OverflowError``, ``ZeroDivisionError``) in the arithmetic on the
       parameters becomes a plain `ValueError` that lists the arguments of the
-      outermost public call (its sizes, or its numbers).
+      outermost public call (its sizes, or its numbers); an error that is
+      already a `ValueError` keeps its type (the anchor-typed errors of
+      `schedarray.errors`, e.g. a ``ValueError`` that is also a ``ZeroDivisionError``).
 
     Success costs one extra function call and a context-variable update.
     """
@@ -598,6 +600,11 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
             error = ValueError(_with_arguments(str(exc), signature, args, kwargs, sizes))
             _rename(error, names)
             raise error from None
+        except (TypeError, ValueError) as exc:
+            # Our own errors, the anchor-typed ones too (ScheduleZeroDivisionError is a
+            # ValueError and a ZeroDivisionError): their type is kept.
+            _rename(exc, names)
+            raise
         except ArithmeticError as exc:
             error = NotFinite(
                 f"the parameters overflow the float range or divide by zero "
@@ -607,9 +614,6 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
                 error = ValueError(_with_arguments(str(error), signature, args, kwargs, False))
             _rename(error, names)
             raise error from None
-        except (TypeError, ValueError) as exc:
-            _rename(exc, names)
-            raise
         finally:
             _depth.reset(token)
 

@@ -576,7 +576,7 @@ def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: b
     """
     for p, ph in enumerate(cycles.phases):
         first = tuple(float(q if not isinstance(q, np.ndarray) else q[0]) for q in ph.params)
-        if route and numpy_is_faster(ph.kind, first):
+        if numpy_only(ph.kind, first) or (route and numpy_is_faster(ph.kind, first)):
             cycles.fill_numpy(out, a, b, phases=(p,))
             continue
         _cycles_loop(ph.kind)(out, a, b, cycles.starts, cycles.counts, cycles.sizes,

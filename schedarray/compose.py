@@ -354,7 +354,7 @@ def cut(values: ArrayLike, *, start: int = 0, stop: int | None = None) -> FloatA
     """
     arr = _values(values)
     a, b = cut_bounds(arr.shape[0], start, stop)
-    buf = arr[a:b].copy()
+    buf = np.array(arr[a:b])  # a plain ndarray, not the checked-values view
     extra = {} if stop is None else {"stop": b}
     return _keep_spec(buf, "slice", "values", values, start=a, **extra)
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 import schedarray as sa
+from schedarray import errors
 
 COMPAT = ("convnext", "fvcore", "hf", "keras", "optax", "timm", "torch")
 COMPOSE = ("join", "per_epoch", "scale", "clip", "groups", "layer_decay", "envelope")
@@ -300,13 +301,17 @@ def run(call: Call) -> tuple[Any, np.ndarray | None]:
     return result, out
 
 
+#: ValueErrors that are also the anchor's own type (`schedarray.errors`): clean errors too.
+ANCHOR_TYPED = tuple(getattr(errors, name) for name in errors.__all__)
+
+
 def verdict(call: Call, result: Any, out: np.ndarray | None) -> tuple[str, str]:
     """The outcome class of a finished call, and a one-line reason."""
     if isinstance(result, BaseException):
         if out is not None and not np.all(out == SENTINEL):
             return "data-loss", f"{type(result).__name__} after writing out=: {result}"
-        if type(result) not in (TypeError, ValueError) and not isinstance(
-                result, (sa._check.Unallocatable, sa._check.NotFinite)):
+        if type(result) not in (TypeError, ValueError) and not isinstance(result, (
+                sa._check.Unallocatable, sa._check.NotFinite, *ANCHOR_TYPED)):
             return "unclean", f"{type(result).__name__}: {result}"
         message = str(result)
         for name in used_names(call):
@@ -324,8 +329,8 @@ def verdict(call: Call, result: Any, out: np.ndarray | None) -> tuple[str, str]:
         return "wrong", "out= was given but the result is another array"
     limits = bounds(call)
     if limits is not None and result.size:
-        lo, hi = limits
-        slack = 4 * np.finfo(result.dtype).eps * max(abs(lo), abs(hi))
+        lo, hi = float(limits[0]), float(limits[1])  # Python floats: lo - slack may be -inf
+        slack = 4 * float(np.finfo(result.dtype).eps) * max(abs(lo), abs(hi))
         if np.finfo(result.dtype).bits == 32:
             slack = max(slack, float(np.finfo(np.float32).tiny))
         if result.min() < lo - slack or result.max() > hi + slack:

@@ -398,3 +398,17 @@ def test_spec_results_under_window_dtype_and_out():
     assert C.sequential_lr(seq, [4], 25, out=buf) is buf
     np.testing.assert_array_equal(buf, full.astype(np.float32))
     assert C.chained_scheduler(specs, 0.1, num_steps=5, dtype=np.float32).dtype == np.float32
+
+
+def test_windows_of_swa_recipe_with_an_array_equal_the_slice():
+    # Found by the fuzz suite: the SWALR tail was computed under the caller's window.
+    import schedarray as sa
+
+    arr = np.array([1.0, 0.5, 0.25, 0.125])
+    whole = C.swa_recipe(arr, 1, swa_lr=0.05, anneal_epochs=2, anneal_strategy="linear",
+                         num_steps=6)
+    for a in range(7):
+        for b in range(a, 7):
+            got = sa.window(C.swa_recipe, a, b, arr, 1, swa_lr=0.05, anneal_epochs=2,
+                            anneal_strategy="linear", num_steps=6)
+            assert np.array_equal(got, whole[a:b])

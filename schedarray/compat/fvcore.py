@@ -369,7 +369,8 @@ class StepParamScheduler(ParamScheduler):
     def _past_end(self, ind: int, where: float) -> ScheduleIndexError:
         return ScheduleIndexError(
             f"StepParamScheduler has no value {ind} at where={where!r} "
-            f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError), "
+            f"(where + {WHERE_EPSILON} reaches 1; fvcore raises IndexError: sample "
+            f"fewer than 10**6 num_steps), "
             f"got {len(self.values)} values"
         )
 

@@ -47,7 +47,17 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import _check as check
 from .._formulas import CYCLIC_MODES
-from .._plan import Builder, Phase, Plan, check_values, render, span, steps_of, takes_parts
+from .._plan import (
+    Builder,
+    Phase,
+    Plan,
+    check_values,
+    render,
+    span,
+    steps_of,
+    takes_parts,
+    unwindowed,
+)
 from .._types import Backend, FloatArray
 from ..errors import ScheduleZeroDivisionError
 from . import _torch_steps as _sim
@@ -1365,8 +1375,9 @@ def swa_recipe(
     values[:head] = arr[:head]
     if n > head:
         first = arr[head - 1]
-        tail = swalr(first.tolist() if first.ndim else float(first), n - head + 1, swa_lr,
-                     anneal_epochs, anneal_strategy)
+        with unwindowed():  # the whole tail: the window is taken of the result
+            tail = swalr(first.tolist() if first.ndim else float(first), n - head + 1,
+                         swa_lr, anneal_epochs, anneal_strategy)
         values[head - 1:] = tail
     return _spec_result(values, dtype, out)
 
