@@ -103,6 +103,21 @@ def test_cosine_with_hard_restarts_cycle_boundaries(base, run, cycles):
                   base, n))
 
 
+@pytest.mark.parametrize("cycles", [60.0, 997.5, 1040.0])
+def test_cosine_with_hard_restarts_more_cycles_than_steps(cycles):
+    # Found by the fuzz suite: more cycles than steps built one array entry per cycle.
+    w, t, n = 3, 40, 45
+    compare("cosine_with_restarts",
+            H.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, w, t, cycles, num_steps=n),
+            trace(lambda o: O.get_cosine_with_hard_restarts_schedule_with_warmup(o, w, t, cycles),
+                  1.0, n))
+
+
+def test_cosine_with_hard_restarts_refuses_an_inexact_cycle_index():
+    with pytest.raises(ValueError, match=r"^num_cycles is too large: .*got num_cycles=1e\+39"):
+        H.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, 4, 1e39)
+
+
 @settings(max_examples=25)
 @given(st.floats(1e-4, 10.0), runs(), st.floats(0.0, 0.9), st.floats(0.0, 4.0))
 def test_polynomial(base, run, end_fraction, power):

@@ -210,13 +210,15 @@ def _rows(spec: Spec, k: int, n: int, groups: int, base_lr: Any,
 
 def _groups(specs: Sequence[Spec], base_lr: Any) -> int | None:
     """The number of parameter groups: from `base_lr` or any per-group argument."""
+    from .torch import _is_list  # a 0-d array is one number
+
     sizes: list[tuple[str, int]] = []
-    if isinstance(base_lr, (list, tuple, np.ndarray)):
+    if _is_list(base_lr):
         sizes.append(("base_lr", len(base_lr)))
     for s in specs:
         for name in ("base_lr", "max_lr", "swa_lr"):
             value = s.args.get(name)
-            if isinstance(value, (list, tuple, np.ndarray)):
+            if _is_list(value):
                 sizes.append((name, len(value)))
     for name, size in sizes[1:]:
         first, want = sizes[0]

@@ -187,6 +187,8 @@ class ParamScheduler:
         values = self._values(idx / n, idx, fails)  # fvcore's where = t / n, correctly rounded
         if fails:
             raise min(fails, key=lambda f: f[0])[1]
+        if values.size:  # fvcore's arithmetic may overflow: refused before out= is touched
+            check.fits(*check.extremes(values), buf.dtype)
         buf[...] = values
         sink = _plan._recorded.get()
         if sink is not None:  # the phases, for schedarray.spec and write_npy's length

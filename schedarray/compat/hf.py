@@ -136,7 +136,7 @@ def _training_length(num_steps: Any, num_training_steps: int) -> int:
                 "num_steps is required when num_training_steps < 1, got "
                 f"num_training_steps={num_training_steps}"
             )
-        return num_training_steps
+        return check.result_length(num_training_steps, "num_training_steps")
     return check.steps(num_steps, "num_steps")
 
 
@@ -276,6 +276,11 @@ def get_cosine_schedule_with_warmup(
     )
 
 
+#: Hard restarts: the largest cycle index HF's ``(c * p) % 1`` is matched for (its float
+#: rounding grows with ``c * p``; at 2**10 cycles the difference stays below 1e-12).
+MAX_CYCLE_INDEX = 2**10
+
+
 def _cycle_of(s: int, w: int, d: int, cycles: float) -> int:
     """HF's cycle index of step `s`: ``floor(cycles * ((s - W) / D))``, in its floats."""
     return math.floor(float(cycles) * (float(s - w) / float(d)))
@@ -303,7 +308,9 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     the base lr; restarts fall on HF's own float rounding of ``c p`` (so a
     cycle may be a step shorter or longer than ``(T - W) / c``), and 0 comes at
     ``t = T``. Native: `schedarray.cosine_restarts`, which reaches its end at
-    each cycle's last step.
+    each cycle's last step. The cycle index ``c p`` must stay below
+    `MAX_CYCLE_INDEX` (1024): past it HF's own rounding of ``(c p) % 1`` is
+    not matched to 1e-12, and the call is refused.
 
     Examples
     --------
@@ -340,7 +347,19 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
         ``>= j``, near ``W + j D / c`` (float rounding moves it by a step or
         so); indices with no step of their own are left out.
         """
+        top = float(cycles) * (float(stop - 1 - w) / float(d))
+        if not top < MAX_CYCLE_INDEX:
+            raise ValueError(
+                f"num_cycles is too large: HF's cycle index num_cycles * progress must stay "
+                f"below {MAX_CYCLE_INDEX} for the cycles to match HF's float rounding to 1e-12 "
+                f"(it is {top!r} at step {stop - 1}), got num_cycles={num_cycles!r}"
+            )
         first, last = _cycle_of(lo, w, d, cycles), _cycle_of(stop - 1, w, d, cycles)
+        if last - first >= stop - lo:  # more cycles than steps: find the restarts per step
+            s = np.arange(lo, stop, dtype=np.int64)
+            k = cycle_of(s)
+            starts = s[np.concatenate(([True], k[1:] != k[:-1]))]
+            return starts, cycle_of(starts)
         j = np.arange(first + 1, last + 1, dtype=np.int64)
         if not j.shape[0]:
             return np.array([lo], dtype=np.int64), np.array([float(first)])

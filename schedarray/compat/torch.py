@@ -1248,7 +1248,7 @@ def _sequential_specs(
 
 def _swalr_args(swa_lr: PerGroup, anneal_epochs: int, anneal_strategy: str) -> None:
     """The checks of torch's SWALR, with its messages."""
-    if anneal_strategy not in ("cos", "linear"):
+    if not (isinstance(anneal_strategy, str) and anneal_strategy in ("cos", "linear")):
         raise ValueError("anneal_strategy must be one of 'cos' or 'linear', "
                          f"instead got anneal_strategy={anneal_strategy!r}")
     if isinstance(anneal_epochs, bool) or not isinstance(anneal_epochs, (int, np.integer)) \
@@ -1367,6 +1367,12 @@ def swa_recipe(
                          "the scheduler's own steps: give the scheduler as a "
                          "functools.partial spec, got an array and anneal_epochs=0")
     arr = _schedule_array(scheduler, "scheduler")
+    groups, _ = _per_group({"swa_lr": swa_lr})
+    if groups is not None and arr.ndim == 1:  # one schedule for every group, per-group swa_lr
+        arr = np.repeat(arr[:, None], groups, axis=1)
+    elif groups is not None and arr.shape[1] != groups:
+        raise ValueError("swa_lr must have one value per column of scheduler (a group), got "
+                         f"len(swa_lr)={groups}, scheduler.shape={arr.shape}")
     head = min(n, start + 2)
     if arr.shape[0] < head:
         raise ValueError(f"scheduler must cover the {head} steps before SWALR takes over, "
