@@ -412,3 +412,17 @@ def test_windows_of_swa_recipe_with_an_array_equal_the_slice():
             got = sa.window(C.swa_recipe, a, b, arr, 1, swa_lr=0.05, anneal_epochs=2,
                             anneal_strategy="linear", num_steps=6)
             assert np.array_equal(got, whole[a:b])
+
+
+def test_swa_recipe_per_group_swa_lr_after_a_1d_schedule():
+    # Found by the fuzz suite: a 1-D schedule with one swa_lr per group failed to broadcast.
+    got = C.swa_recipe(np.array([1.0, 0.5, 0.25, 0.125]), 1, swa_lr=[0.1, 0.2], anneal_epochs=2,
+                       anneal_strategy="linear", num_steps=6)
+    for g, swa in enumerate((0.1, 0.2)):
+        want = C.swa_recipe(np.array([1.0, 0.5, 0.25, 0.125]), 1, swa_lr=swa, anneal_epochs=2,
+                            anneal_strategy="linear", num_steps=6)
+        assert np.array_equal(got[:, g], want)
+    with pytest.raises(ValueError, match="^anneal_strategy must be one of 'cos' or 'linear'"):
+        C.swalr(1.0, 5, swa_lr=0.5, anneal_strategy=np.array([0.5, 0.25]))
+    assert np.array_equal(C.swalr(np.array(1.0), 3, swa_lr=np.array(0.5), anneal_epochs=0),
+                          [0.5, 0.5, 0.5])
