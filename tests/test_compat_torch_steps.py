@@ -422,7 +422,7 @@ def test_swa_recipe_per_group_swa_lr_after_a_1d_schedule():
         want = C.swa_recipe(np.array([1.0, 0.5, 0.25, 0.125]), 1, swa_lr=swa, anneal_epochs=2,
                             anneal_strategy="linear", num_steps=6)
         assert np.array_equal(got[:, g], want)
-    with pytest.raises(ValueError, match="^anneal_strategy must be one of 'cos' or 'linear'"):
+    with pytest.raises(ValueError, match=r"^anneal_strategy must be one of 'cos' or 'linear'"):
         C.swalr(1.0, 5, swa_lr=0.5, anneal_strategy=np.array([0.5, 0.25]))
     assert np.array_equal(C.swalr(np.array(1.0), 3, swa_lr=np.array(0.5), anneal_epochs=0),
                           [0.5, 0.5, 0.5])
