@@ -19,10 +19,10 @@ rounded, the values are the kernels' bit for bit; ``tests/test_kernels.py``
 checks that for every kind. Kinds that cost a general power or ``tanh``
 per element have no entry in `VECTORIZED`: they run the NumPy formula of
 ``_formulas``, as the kernels' ``fill`` routes them. A periodic element
-(`schedarray._plan.Cycles`) runs its own NumPy path, which looks its
-per-run parameters up per element (one kernel-style call per cycle would
-cost Python per cycle): its values are the closed forms, within 4 eps of
-the kernels'.
+(`schedarray._plan.Cycles`) fills its long cycles (`LONG_CYCLE` steps or
+more) phase by phase like single pieces, and its short ones, however many,
+by its own NumPy path (closed forms, per-run parameters looked up per
+element, within 4 eps of the kernels): a per-run choice, never the window's.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS
-from ._plan import Cycles
+from ._plan import Cycles, Piece, _at
 
 Floats = NDArray[np.float64]
 
@@ -479,27 +479,72 @@ def _fill_range(plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: i
     for piece in plan.pieces_in(lo, hi):
         a, b = max(piece.offset, lo), min(piece.offset + piece.length, hi)
         if isinstance(piece, Cycles):
-            # Per-run parameters looked up per element: the element's NumPy path (the
-            # closed forms, within 4 eps of the kernels; cost independent of the cycles).
-            piece.fill_numpy(buf[a - start : b - start], a, b)
-            continue
-        f = VECTORIZED.get(piece.kind)  # None: a kind with no entry runs its formula
-        # Chunks aligned to the piece's blocks, so no chunk splits a block
-        # in the middle of the schedule.
-        c0 = a
-        while c0 < b:
-            j = c0 - piece.offset
-            c1 = min(c0 + CHUNK - j % BLOCK, b)
-            dst = buf[c0 - start : c1 - start]
-            if f is None:
-                dst[:] = FORMULAS[piece.kind](piece.coordinates(c0, c1), *piece.params)
-            elif scratch is None:
-                f(dst, j, piece.x0, piece.direction, *piece.params)
-            else:
-                tmp = scratch[: c1 - c0]
-                f(tmp, j, piece.x0, piece.direction, *piece.params)
-                dst[:] = tmp
-            c0 = c1
+            _fill_cycles(piece, buf, start, a, b, scratch)
+        else:
+            _fill_piece(piece, buf, start, a, b, scratch)
+
+
+def _fill_piece(
+    piece: Any, buf: NDArray[np.floating], start: int, a: int, b: int, scratch: Any
+) -> None:
+    """Write indices ``[a, b)`` (inside `piece`) into ``buf[a - start : b - start]``."""
+    f = VECTORIZED.get(piece.kind)  # None: a kind with no entry runs its formula
+    # Chunks aligned to the piece's blocks, so no chunk splits a block in the middle of
+    # the schedule.
+    c0 = a
+    while c0 < b:
+        j = c0 - piece.offset
+        c1 = min(c0 + CHUNK - j % BLOCK, b)
+        dst = buf[c0 - start : c1 - start]
+        if f is None:
+            dst[:] = FORMULAS[piece.kind](piece.coordinates(c0, c1), *piece.params)
+        elif scratch is None:
+            f(dst, j, piece.x0, piece.direction, *piece.params)
+        else:
+            tmp = scratch[: c1 - c0]
+            f(tmp, j, piece.x0, piece.direction, *piece.params)
+            dst[:] = tmp
+        c0 = c1
+
+
+#: Cycles of at least this many steps are filled phase by phase like single pieces (a few
+#: Python steps per cycle, paid back by the cycle's length); shorter ones, whatever their
+#: number, by the element's own NumPy path (per-run parameters looked up per element).
+LONG_CYCLE = 1 << 12
+
+
+def _fill_cycles(
+    cycles: Cycles, buf: NDArray[np.floating], start: int, lo: int, hi: int, scratch: Any
+) -> None:
+    """Write indices ``[lo, hi)`` of a `Cycles` element (the path depends on each run alone)."""
+    r0, r1 = cycles.runs_in(lo, hi)
+    long_runs = (np.flatnonzero(cycles.sizes[r0:r1] >= LONG_CYCLE) + r0).tolist()
+    at = lo
+    for r in [*long_runs, None]:
+        run_lo = hi if r is None else max(int(cycles.starts[r]), lo)
+        if at < run_lo:  # the short runs before this long one
+            cycles.fill_numpy(buf[at - start : run_lo - start], at, run_lo)
+        if r is None:
+            return
+        run_hi = min(int(cycles.ends[r]), hi)
+        first, size = int(cycles.starts[r]), int(cycles.sizes[r])
+        for c in range((run_lo - first) // size, -(-(run_hi - first) // size)):
+            at_cycle = first + c * size
+            for ph in cycles.phases:
+                begin, stop = int(_at(ph.begin, r)), int(_at(ph.stop, r))
+                if stop <= begin:
+                    continue
+                piece = Piece(ph.kind, at_cycle + begin, stop - begin,
+                              tuple(float(_at(q, r)) for q in ph.params),
+                              float(_at(ph.x0, r)), float(_at(ph.direction, r)))
+                a, b = max(piece.offset, run_lo), min(piece.offset + piece.length, run_hi)
+                if a < b:
+                    _fill_piece(piece, buf, start, a, b, scratch)
+                for j, v in ph.pins:
+                    i = piece.offset + int(_at(j, r))
+                    if piece.offset <= i < piece.offset + piece.length and a <= i < b:
+                        buf[i - start] = float(_at(v, r))
+        at = run_hi
 
 
 def fill(

@@ -494,3 +494,30 @@ def test_tile_writes_the_periodic_sequence_from_any_phase():
             out = np.empty(n)
             _tile(out, template, first)
             assert np.array_equal(out, template[(np.arange(n) + first) % 7])
+
+
+@pytest.mark.parametrize("kwargs", [{"cycle_steps": 5000},
+                                    {"cycle_steps": 5000, "cycle_warmup_steps": 100,
+                                     "peak_decay": 0.9},
+                                    {"cycle_steps": 300, "cycle_mul": 2.0}])
+def test_vectorized_long_cycles_are_the_kernels_and_windows_the_slices(kwargs):
+    # Cycles of >= LONG_CYCLE steps are filled like single pieces (the kernels' values);
+    # shorter ones by the element's NumPy path. Either way windows equal the slices.
+    from schedarray import _kernels, _vectorized
+
+    n = 200_003
+    with _plan.recording() as plans:
+        sa.cosine_restarts(n, peak=1.0, warmup_steps=77, backend="numpy", **kwargs)
+    plan = plans[0]
+    for dtype in (np.float64, np.float32):
+        got, want = np.empty(n, dtype), np.empty(n, dtype)
+        _vectorized.fill(plan, got, 0, n)
+        _kernels.fill(plan, want, 0, n)
+        if kwargs["cycle_steps"] >= _vectorized.LONG_CYCLE:
+            assert np.array_equal(got, want)
+        else:
+            assert np.max(np.abs(got - want.astype(np.float64))) <= 4 * np.finfo(dtype).eps
+        for a, b in [(1, n - 1), (4999, 5001), (123_456, 200_000), (5, 5)]:
+            part = np.empty(b - a, dtype)
+            _vectorized.fill(plan, part, a, b)
+            assert np.array_equal(part, got[a:b])
