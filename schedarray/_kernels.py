@@ -65,6 +65,7 @@ except ImportError as exc:  # pragma: no cover - numba is a dependency
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS
+from ._plan import in_threads
 
 #: Indices per angle-addition block: one exact ``cos``/``sin`` (or power)
 #: per block, a table lookup per element.
@@ -675,30 +676,6 @@ def fill(
     """
     n = stop - start
     t = thread_count(n) if threads is None else max(1, min(threads, n))
-    if t == 1:
-        _fill_range(plan, buf, start, start, stop, route)
-    else:
-        cuts = [start + n * i // t for i in range(t + 1)]
-        errors: list[BaseException] = []
-
-        def work(lo: int, hi: int) -> None:
-            try:
-                _fill_range(plan, buf, start, lo, hi, route)
-            except BaseException as exc:  # re-raised in the calling thread
-                errors.append(exc)
-
-        workers = [
-            threading.Thread(target=work, args=(cuts[i], cuts[i + 1]), daemon=True)
-            for i in range(1, t)
-        ]
-        for w in workers:
-            w.start()
-        try:
-            _fill_range(plan, buf, start, cuts[0], cuts[1], route)
-        finally:
-            for w in workers:
-                w.join()
-        if errors:
-            raise errors[0]
+    in_threads(lambda lo, hi: _fill_range(plan, buf, start, lo, hi, route), start, stop, t)
     for i, value in plan.pins_in(start, stop):
         buf[i - start] = value

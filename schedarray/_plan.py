@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -649,6 +650,40 @@ def blend_phase(
 def evaluate(kind: str, x: float, *params: float) -> float:
     """One value of formula `kind` at local coordinate `x` (for a value a composite hands on)."""
     return float(FORMULAS[kind](np.array([x], dtype=np.float64), *params)[0])
+
+
+def in_threads(work: Callable[[int, int], None], start: int, stop: int, threads: int) -> None:
+    """Run ``work(lo, hi)`` on `threads` consecutive parts of ``[start, stop)``, at once.
+
+    Plain short-lived Python threads (the first part in the calling one), so
+    nothing outlives the call (safe after ``fork``); the first error raised
+    in any part is raised here once every part has finished. How the range
+    is split never changes a value: every element is a function of its index.
+    """
+    if threads <= 1:
+        work(start, stop)
+        return
+    n = stop - start
+    cuts = [start + n * i // threads for i in range(threads + 1)]
+    errors: list[BaseException] = []
+
+    def part(lo: int, hi: int) -> None:
+        try:
+            work(lo, hi)
+        except BaseException as exc:  # re-raised in the calling thread
+            errors.append(exc)
+
+    workers = [threading.Thread(target=part, args=(cuts[i], cuts[i + 1]), daemon=True)
+               for i in range(1, threads)]
+    for w in workers:
+        w.start()
+    try:
+        work(cuts[0], cuts[1])
+    finally:
+        for w in workers:
+            w.join()
+    if errors:
+        raise errors[0]
 
 
 def render(

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS
-from ._plan import Cycles, Piece, _at
+from ._plan import Cycles, Piece, _at, in_threads
 
 Floats = NDArray[np.float64]
 
@@ -567,30 +567,6 @@ def fill(
         t = 2 if n >= THREAD_MIN and cpus >= 2 else 1
     else:
         t = max(1, min(threads, n))
-    if t == 1:
-        _fill_range(plan, buf, start, start, stop)
-    else:
-        cuts = [start + n * i // t for i in range(t + 1)]
-        errors: list[BaseException] = []
-
-        def work(lo: int, hi: int) -> None:
-            try:
-                _fill_range(plan, buf, start, lo, hi)
-            except BaseException as exc:  # re-raised in the calling thread
-                errors.append(exc)
-
-        workers = [
-            threading.Thread(target=work, args=(cuts[i], cuts[i + 1]), daemon=True)
-            for i in range(1, t)
-        ]
-        for w in workers:
-            w.start()
-        try:
-            _fill_range(plan, buf, start, cuts[0], cuts[1])
-        finally:
-            for w in workers:
-                w.join()
-        if errors:
-            raise errors[0]
+    in_threads(lambda lo, hi: _fill_range(plan, buf, start, lo, hi), start, stop, t)
     for i, value in plan.pins_in(start, stop):
         buf[i - start] = value
