@@ -834,14 +834,21 @@ _recorded: ContextVar[list[Plan] | None] = ContextVar("schedarray_recorded", def
 
 
 @contextmanager
+def _setting(var: ContextVar[Any], value: Any) -> Iterator[None]:
+    """`var` set to `value` inside the block, restored after it."""
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+@contextmanager
 def recording() -> Iterator[list[Plan]]:
     """Collect, in a list, every plan that `render` writes inside the block."""
     sink: list[Plan] = []
-    token = _recorded.set(sink)
-    try:
+    with _setting(_recorded, sink):
         yield sink
-    finally:
-        _recorded.reset(token)
 
 
 def active_window() -> tuple[int, int] | None:
@@ -896,11 +903,8 @@ def measured() -> Iterator[list[int]]:
     window before it computes any part.
     """
     sink: list[int] = []
-    token = _measured.set(sink)
-    try:
+    with _setting(_measured, sink):
         yield sink
-    finally:
-        _measured.reset(token)
 
 
 def takes_parts(*names: str) -> Callable[[T], T]:
@@ -948,21 +952,14 @@ def steps_of(fn: Callable[[int], Any], n: int, start: int, stop: int) -> tuple[A
 @contextmanager
 def unwindowed() -> Iterator[None]:
     """Render whole schedules inside the block, even under `window` (and measure nothing)."""
-    token, sink = _window.set(None), _measured.set(None)
-    try:
+    with _setting(_window, None), _setting(_measured, None):
         yield
-    finally:
-        _measured.reset(sink)
-        _window.reset(token)
 
 
 @contextmanager
 def _windowed(start: int, stop: int) -> Iterator[None]:
-    token = _window.set((start, stop))
-    try:
+    with _setting(_window, (start, stop)):
         yield
-    finally:
-        _window.reset(token)
 
 
 def window(
