@@ -137,10 +137,10 @@ def _power_near_one(
     p = _progress(x, span)
     near = np.abs(p) <= 0.5
     e = np.empty_like(p)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         e[near] = log_near(p[near])
         e[~near] = log_far(q[~near])
-        e *= power
+        e *= power  # may reach -inf (a huge power): exp gives 0, expm1 -1, as they should
         rest = np.expm1(e)
         np.negative(rest, out=rest)
         c = np.exp(e, out=e)

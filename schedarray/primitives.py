@@ -304,7 +304,11 @@ def exponential(
         raise ValueError(
             f"exponential needs exactly one of end and rate, got end={end!r}, rate={rate!r}"
         )
+    exact_end = check.flag(endpoint, "endpoint")
     if rate is not None:
+        if not exact_end:
+            raise ValueError("endpoint applies only with end (a rate has no end to reach), "
+                             f"got endpoint=False, rate={rate!r}")
         period = check.duration(transition_steps, "transition_steps", total=n,
                                 steps_per_epoch=steps_per_epoch, minimum=1)
         plan = Builder().exponential(
@@ -323,7 +327,7 @@ def exponential(
             "start and end must be nonzero and of one sign for a geometric decay, "
             f"got start={start}, end={end}"
         )
-    plan = Builder().geometric(n, start, end, endpoint=check.flag(endpoint, "endpoint")).plan()
+    plan = Builder().geometric(n, start, end, endpoint=exact_end).plan()
     return render(plan, dtype, out, backend)
 
 

@@ -344,3 +344,10 @@ def test_every_public_function_is_wrapped_once():
         fn = target.fn
         assert getattr(fn, "schedarray_api", False), target.name
         assert not getattr(fn.__wrapped__, "schedarray_api", False), target.name
+
+
+def test_exponential_checks_endpoint_in_its_rate_form_too():
+    with pytest.raises(TypeError, match="endpoint must be a bool"):
+        sa.exponential(4, start=1.0, rate=0.5, endpoint=np.array([[1.0]]))
+    with pytest.raises(ValueError, match="endpoint applies only with end"):
+        sa.exponential(4, start=1.0, rate=0.5, endpoint=False)
