@@ -28,8 +28,9 @@ import numbers
 import operator
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -565,6 +566,110 @@ def _rename(exc: BaseException, aliases: Mapping[str, str]) -> None:
         exc.args = (text, *exc.args[1:])
 
 
+# ---------------------------------------------------------------------------- provenance
+
+
+class Made(NamedTuple):
+    """The public call that returned a result: ``func(*args, **kwargs)``.
+
+    The arguments are kept as plain data: numbers, strings, lists, dicts, and,
+    for an argument that a public call returned itself (a schedule array, an
+    fvcore scheduler), that call's `Made`. `schedarray.to_spec` turns it into
+    a spec and checks it by building it again.
+    """
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+#: id(result) -> (weak reference to it, what made it): a `Made`, or the spec
+#: `schedarray.from_spec` built it from.
+_MADE: dict[int, tuple[weakref.ref[Any], Any]] = {}
+#: Literal arrays up to this size are kept as lists of numbers; a larger
+#: array that no public call returned leaves its result without provenance.
+LITERAL_MAX = 1 << 16
+
+
+class Opaque(NamedTuple):
+    """An argument that is neither plain data nor made by a public call (its description)."""
+
+    what: str
+
+
+def remember(result: Any, origin: Any) -> None:
+    """Record that `origin` (a `Made` or a spec) made `result`; O(1), no copy."""
+    key = id(result)
+    try:
+        ref = weakref.ref(result, lambda r, key=key: _forget(key, r))
+    except TypeError:  # ints, tuples: nothing to look up later
+        return
+    _MADE[key] = (ref, origin)
+
+
+def _forget(key: int, ref: weakref.ref[Any]) -> None:
+    entry = _MADE.get(key)
+    if entry is not None and entry[0] is ref:
+        del _MADE[key]
+
+
+def made(value: Any) -> Any:
+    """What made `value` (a `Made` or a spec), or None when nothing public did."""
+    entry = _MADE.get(id(value))
+    return entry[1] if entry is not None and entry[0]() is value else None
+
+
+def _as_data(value: Any) -> Any:
+    """`value` as a call's argument is kept: plain data, or what made it."""
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return np.dtype(value).name
+    origin = made(value)
+    if origin is not None:
+        return origin  # what made it, never the object itself: nothing is kept alive
+    if isinstance(value, np.ndarray) and value.size <= LITERAL_MAX:
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_as_data(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, (str, int)) for k in value):
+        # Integer keys ({step: scale}) as JSON/TOML write them.
+        return {str(k): _as_data(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return Opaque(f"an array of shape {value.shape} that no schedarray function returned")
+    return Opaque(f"a {type(value).__name__}, which is not plain data")
+
+
+def _remember_call(result: Any, func: Callable[..., Any], args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> None:
+    """Record the outermost public call that returned `result` (its first result of several)."""
+    if isinstance(result, tuple) and result:
+        result = result[0]
+    if result is None or isinstance(result, (bool, int, float, str)):
+        return
+    from . import _plan
+
+    if _plan.active_window() is not None:  # a window is not what the call describes
+        return
+    try:
+        data = {k: _as_data(v) for k, v in kwargs.items() if k not in ("out", "dtype")}
+        # The dtype of the result: `out`'s where one is given (for a function that takes
+        # a dtype), else the one asked for, spelled as a spec spells it ("float32").
+        out, dtype = kwargs.get("out"), kwargs.get("dtype")
+        code = func.__code__
+        if isinstance(out, np.ndarray) and "dtype" in code.co_varnames[
+                :code.co_argcount + code.co_kwonlyargcount]:
+            dtype = out.dtype
+        if dtype is not None:
+            data["dtype"] = np.dtype(dtype).name
+        origin = Made(func, tuple(_as_data(a) for a in args), data)
+    except RecursionError:  # an argument that holds itself
+        origin = Opaque("an argument that holds itself")
+    remember(result, origin)
+
+
 def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
     """Wrap a public function so every error it raises is in the caller's words.
 
@@ -581,23 +686,29 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
       already a `ValueError` keeps its type (the anchor-typed errors of
       `schedarray.errors`, e.g. a ``ValueError`` that is also a ``ZeroDivisionError``).
 
-    Success costs one extra function call and a context-variable update.
+    The outermost call also records what made its result (`remember`, a
+    `Made` of its arguments as plain data), so `schedarray.to_spec` works on
+    any schedule a public function returned. Success costs one extra function
+    call, a context-variable update and that record (a few microseconds).
     """
     names = dict(aliases or {})
-    signature = inspect.signature(func)
+    signature = functools.cache(lambda: inspect.signature(func))  # for messages only
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         depth = _depth.get()
         token = _depth.set(depth + 1)
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            if depth == 0:
+                _remember_call(result, func, args, kwargs)
+            return result
         except (Unallocatable, NotFinite) as exc:
             if depth > 0:
                 _rename(exc, names)
                 raise
             sizes = isinstance(exc, Unallocatable)
-            error = ValueError(_with_arguments(str(exc), signature, args, kwargs, sizes))
+            error = ValueError(_with_arguments(str(exc), signature(), args, kwargs, sizes))
             _rename(error, names)
             raise error from None
         except (TypeError, ValueError) as exc:
@@ -611,7 +722,7 @@ def api(func: F, aliases: Mapping[str, str] | None = None) -> F:
                 f"({type(exc).__name__}: {exc})"
             )
             if depth == 0:
-                error = ValueError(_with_arguments(str(error), signature, args, kwargs, False))
+                error = ValueError(_with_arguments(str(error), signature(), args, kwargs, False))
             _rename(error, names)
             raise error from None
         finally:

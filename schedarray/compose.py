@@ -11,7 +11,6 @@ inputs are read before anything is written.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -76,18 +75,6 @@ def _product(a: _Values, b: _Values | float, dtype: np.dtype[Any]) -> None:
         )
 
 
-def _keep_spec(result: FloatArray, name: str, key: str, inputs: Any, **params: Any) -> FloatArray:
-    """Give `result` the spec ``{"name": name, key: <inputs' specs>, **params}``.
-
-    Only when every input was built from a spec (`schedarray.from_spec`, or an
-    operation on such arrays), so `to_spec` works through compositions too.
-    """
-    spec_module = sys.modules.get(f"{__package__}.spec")
-    if spec_module is not None:  # nothing was built from a spec before it was imported
-        spec_module.derive(result, name, key, inputs, params)
-    return result
-
-
 def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> FloatArray:
     """Concatenate schedule pieces into one array (or into `out`).
 
@@ -102,7 +89,6 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
     """
     if not parts:
         raise ValueError("join needs at least one part, got none")
-    described = out is None and dtype is None
     arrays = [_values(p, f"parts[{i}]") for i, p in enumerate(parts)]
     total = sum(a.shape[0] for a in arrays)
     if dtype is None:
@@ -122,8 +108,7 @@ def join(*parts: ArrayLike, dtype: DTypeLike | None = None, out: Any = None) -> 
         at += a.shape[0]
     for lo, piece in pieces:
         buf[lo : lo + piece.shape[0]] = piece
-    whole = (start, stop) == (0, total)
-    return _keep_spec(buf, "join", "parts", list(parts)) if described and whole else buf
+    return buf
 
 
 def per_epoch(
@@ -146,8 +131,6 @@ def per_epoch(
     _stored([arr], buf.dtype)
     if (start, stop) == (0, arr.shape[0] * spe):
         buf.reshape(arr.shape[0], spe)[...] = arr[:, None]
-        if out is None:
-            _keep_spec(buf, "per_epoch", "values", values, steps_per_epoch=spe)
     else:
         buf[...] = arr[np.arange(start, stop) // spe]
     return buf
@@ -168,8 +151,6 @@ def scale(values: ArrayLike, factor: float, *, out: Any = None) -> FloatArray:
     start, stop = span(arr.shape[0])
     buf = check.prepare_out(stop - start, dtype, out)
     np.multiply(arr[start:stop], factor, out=buf, casting="same_kind")
-    if out is None and (start, stop) == (0, arr.shape[0]):
-        _keep_spec(buf, "scale", "values", values, factor=factor)
     return buf
 
 
@@ -192,9 +173,6 @@ def clip(
     buf = check.prepare_out(stop - start, arr.dtype if out is None else np.float64, out)
     _stored([arr], buf.dtype)
     np.clip(arr[start:stop], lo, hi, out=buf)
-    if out is None and (start, stop) == (0, arr.shape[0]):
-        _keep_spec(buf, "clip", "values", values,
-                   **{k: v for k, v in (("low", low), ("high", high)) if v is not None})
     return buf
 
 
@@ -288,10 +266,6 @@ def envelope(
     _stored([arr], buf.dtype)
     buf[...] = arr[start:stop]
     apply_envelope(buf, start, n, w, c, exact_end)
-    if out is None and (start, stop) == (0, n):
-        extra = {} if steps_per_epoch is None else {"steps_per_epoch": steps_per_epoch}
-        _keep_spec(buf, "envelope", "values", values, warmup_steps=warmup_steps,
-                   cooldown_steps=cooldown_steps, endpoint=exact_end, **extra)
     return buf
 
 
@@ -354,9 +328,7 @@ def cut(values: ArrayLike, *, start: int = 0, stop: int | None = None) -> FloatA
     """
     arr = _values(values)
     a, b = cut_bounds(arr.shape[0], start, stop)
-    buf = np.array(arr[a:b])  # a plain ndarray, not the checked-values view
-    extra = {} if stop is None else {"stop": b}
-    return _keep_spec(buf, "slice", "values", values, start=a, **extra)
+    return np.array(arr[a:b])  # a plain ndarray, not the checked-values view
 
 
 def _combine(parts: tuple[ArrayLike, ...], name: str, op: np.ufunc, what: str) -> FloatArray:
@@ -376,7 +348,7 @@ def _combine(parts: tuple[ArrayLike, ...], name: str, op: np.ufunc, what: str) -
             op(buf, a[start:stop], out=buf)
     if not np.all(np.isfinite(buf)):
         raise ValueError(f"{name} overflows: the {what} of the parts is not finite")
-    return _keep_spec(buf, name, "parts", list(parts)) if (start, stop) == (0, n) else buf
+    return buf
 
 
 def multiply(*parts: ArrayLike) -> FloatArray:

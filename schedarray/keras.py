@@ -18,10 +18,10 @@ Precision and memory: the values are stored in ``keras.config.floatx()``
 an exact integer index. Under a compiling backend (JAX) the array becomes a
 constant of the compiled train step, so keep it to a few million steps there.
 
-Serialization: `~ArraySchedule.get_config` holds the spec when the values were
-built by `schedarray.from_spec` (or a spec was passed instead of values) —
-small for any length — and the values as a list of floats otherwise
-(round-trip exact, but the size of the array). ``from_config`` rebuilds the
+Serialization: `~ArraySchedule.get_config` holds the spec when the values
+have one (`schedarray.to_spec`: any array a schedarray function returned, or
+a spec passed instead of values) — small for any length — and the values as
+a list of floats otherwise (round-trip exact, but the size of the array). ``from_config`` rebuilds the
 same numbers either way, and the class is registered as
 ``"schedarray>ArraySchedule"`` so ``model.save(...)`` / ``keras.models.load_model``
 restore it (import ``schedarray.keras`` before loading).
@@ -36,7 +36,9 @@ Examples
 >>> schedule = ArraySchedule(sa.linear(3, start=0.5, end=0.25))
 >>> [float(schedule(k)) for k in range(5)]
 [0.5, 0.375, 0.25, 0.25, nan]
->>> schedule.get_config()
+>>> schedule.get_config()["values"]
+{'name': 'linear', 'total_steps': 3, 'start': 0.5, 'end': 0.25}
+>>> ArraySchedule([0.5, 0.375, 0.25]).get_config()
 {'values': [0.5, 0.375, 0.25], 'on_exhausted': 'nan', 'name': 'ArraySchedule'}
 """
 

@@ -30,11 +30,14 @@ asked of it, so a window of the join computes only the window. And a compat func
 returns an object rather than an array (an fvcore ``ParamScheduler``) can be
 the parameter of another (``compat.fvcore.lr_multiplier``'s ``multiplier``).
 A compat function with several results stands for its schedule, the first
-(``compat.timm.create_scheduler_v2`` gives ``lr``, not ``num_epochs``).
+(``compat.timm.create_scheduler_v2`` gives ``lr``); each result also has its own
+name (``compat.timm.create_scheduler_v2.num_epochs``), and `from_spec` returns a
+result that is not an array as it is (the number of epochs).
 Durations keep the library's grammar (``"5ep"``, ``"10%"``); ``dtype`` is a
 string (``"float32"``); ``out`` cannot be given. A spec builds a 1-D schedule
 (per-group compat results, steps x groups, are refused). `from_spec` builds the array,
-`to_spec` gives back the spec of an array `from_spec` built, and `load_spec`
+`to_spec` gives back the spec of an array any schedarray function built (``sa.cosine(...)``,
+a compat function, `from_spec`, or operations on those), and `load_spec`
 reads a spec from a JSON or TOML file, or from one table of a larger config.
 """
 
@@ -49,8 +52,6 @@ import json
 import numbers
 import os
 import pkgutil
-import weakref
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -79,7 +80,6 @@ __all__ = [
     "OPERATIONS",
     "Landmark",
     "SpecNode",
-    "derive",
     "describe",
     "from_spec",
     "load_spec",
@@ -241,6 +241,13 @@ def resolve(name: Any, where: str = "") -> Callable[..., Any]:
     if name in OPERATIONS:
         return OPERATIONS[name][0]
     parts = name.split(".")
+    if len(parts) == 4 and parts[0] == "compat":  # one named result of several
+        fn = resolve(".".join(parts[:3]), where)
+        if parts[3] in getattr(fn, "__schedarray_results__", ()):
+            return _result_of(fn, parts[3])
+        fields = ", ".join(getattr(fn, "__schedarray_results__", ())) or "none"
+        raise ValueError(_at(where, f"unknown schedule {name!r}; {'.'.join(parts[:3])} has "
+                                    f"the named results: {fields}"))
     if len(parts) == 3 and parts[0] == "compat" and all(p.isidentifier() for p in parts[1:]):
         module_name = f"{__package__}.compat.{parts[1]}"
         try:
@@ -437,6 +444,16 @@ def _built(value: Any) -> Any:
     return value
 
 
+def _result_of(fn: Callable[..., Any], field: str) -> Callable[..., Any]:
+    """`fn`, giving only its result named `field` (``create_scheduler_v2``'s ``num_epochs``)."""
+
+    @functools.wraps(fn)
+    def result(*args: Any, **kwargs: Any) -> Any:
+        return getattr(fn(*args, **kwargs), field)
+
+    return result
+
+
 def _first_schedule(result: Any) -> Any:
     """The schedule of a result: the first of several (timm's ``(lr, num_epochs)``)."""
     if isinstance(result, tuple) and result and isinstance(result[0], np.ndarray):
@@ -598,7 +615,9 @@ class _Operation(SpecNode):
 
 
 def _not_an_array(node: SpecNode) -> str:
-    return (f"{node.name} builds a {type(node.component).__name__}, not a schedule array; "
+    kind = type(node.component).__name__
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return (f"{node.name} builds {article} {kind}, not a schedule array; "
             "use it as the parameter of a function that takes one")
 
 
@@ -623,6 +642,14 @@ def parse(spec: Mapping[str, Any], where: str = "") -> SpecNode:
     >>> node.values(2, 4)
     array([1.        , 0.95048443])
     """
+    node = _parse(spec, where)
+    if node.component is not None and not where:
+        raise TypeError(_not_an_array(node))
+    return node
+
+
+def _parse(spec: Mapping[str, Any], where: str) -> SpecNode:
+    """`parse`, also for a spec that builds no array (an fvcore scheduler, a count)."""
     if not isinstance(spec, Mapping):
         raise TypeError(_at(where, f"a spec must be a mapping, got {type(spec).__name__}"))
     data = _plain(spec, where)
@@ -640,10 +667,7 @@ def parse(spec: Mapping[str, Any], where: str = "") -> SpecNode:
                                   and key == OPERATIONS[name][1])
     if name in OPERATIONS:
         return _Operation(name, data, built, where)
-    node = _Call(name, data, fn, built, where)
-    if node.component is not None and not where:
-        raise TypeError(_not_an_array(node))
-    return node
+    return _Call(name, data, fn, built, where)
 
 
 def _build_value(value: Any, where: str, *, operand: bool) -> Any:
@@ -685,21 +709,7 @@ def _check_parameters(fn: Callable[..., Any], name: str, params: dict[str, Any],
 
 # ---------------------------------------------------------------------------- public API
 
-#: id(array) -> (weak reference, checksum, spec) for the arrays from_spec returned.
-_BUILT: dict[int, tuple[weakref.ref[np.ndarray], int, dict[str, Any]]] = {}
-
-
-def _checksum(values: np.ndarray) -> int:
-    return zlib.crc32(np.ascontiguousarray(values).view(np.uint8))
-
-
-def _forget(key: int, ref: weakref.ref[np.ndarray]) -> None:
-    entry = _BUILT.get(key)
-    if entry is not None and entry[0] is ref:
-        del _BUILT[key]
-
-
-def from_spec(spec: Mapping[str, Any]) -> FloatArray:
+def from_spec(spec: Mapping[str, Any]) -> FloatArray | Any:
     """Build the schedule a spec describes.
 
     ``from_spec({"name": f, **params})`` equals ``f(**params)`` exactly,
@@ -715,7 +725,9 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
     Returns
     -------
     ndarray
-        The schedule; `to_spec` gives the spec back.
+        The schedule; `to_spec` gives the spec back. A spec whose function
+        gives something else (an fvcore scheduler, the named result
+        ``compat.timm.create_scheduler_v2.num_epochs``) gives that, as it is.
 
     Raises
     ------
@@ -741,77 +753,107 @@ def from_spec(spec: Mapping[str, Any]) -> FloatArray:
         start, stop = _plan.span(node.length)
         with _plan.unwindowed():
             return node.values(start, stop)
-    node = parse(spec)
+    node = _parse(spec, "")
+    if node.component is not None:  # a named result that is not an array: num_epochs
+        return node.component  # type: ignore[no-any-return]
     values = node.full()
-    _register(values, node.spec)
+    check.remember(values, copy.deepcopy(node.spec))
     return values
 
 
-def _register(values: np.ndarray, spec: dict[str, Any]) -> None:
-    key = id(values)
-    ref = weakref.ref(values, lambda r, key=key: _forget(key, r))
-    _BUILT[key] = (ref, _checksum(values), spec)
+def _name_of(func: Callable[..., Any]) -> str:
+    """The spec name of a public function (given unwrapped, as `check.Made` holds it)."""
+    from . import SCHEDULES
+
+    named = [*SCHEDULES.items(), *((k, v[0]) for k, v in OPERATIONS.items())]
+    for name, fn in named:
+        if getattr(fn, "__wrapped__", fn) is func:
+            return name
+    module, prefix = func.__module__, f"{__package__}.compat."
+    short = module[len(prefix):] if module.startswith(prefix) else ""
+    if short and func.__name__ in getattr(importlib.import_module(module), "__all__", ()):
+        return f"compat.{short}.{func.__name__}"
+    raise ValueError(f"values was made by {func.__qualname__}, which no spec name stands for; "
+                     f"a spec names a schedule, an operation or a compat function")
 
 
-def _spec_of(values: Any) -> dict[str, Any] | None:
-    """The spec of an array built from one and unchanged since, else None."""
-    if not isinstance(values, np.ndarray):
-        return None
-    entry = _BUILT.get(id(values))
-    if entry is None or entry[0]() is not values or _checksum(values) != entry[1]:
-        return None
-    return copy.deepcopy(entry[2])
-
-
-def derive(result: np.ndarray, name: str, key: str, inputs: Any,
-           params: Mapping[str, Any]) -> None:
-    """Record that `result` is operation `name` of `inputs` (with `params`).
-
-    Called by the operations of `schedarray.compose`: when every input has a
-    spec (`to_spec` works on it), `result` gets ``{"name": name, key: <their
-    specs>, **params}``, so specs survive composition.
-    """
-    found = [_spec_of(x) for x in (inputs if key == "parts" else [inputs])]
-    if not found or any(f is None for f in found):
-        return
-    spec = {"name": name, key: found if key == "parts" else found[0], **_plain(dict(params), "")}
-    _register(result, spec)
+def _spec_from(origin: Any) -> Any:
+    """The spec data `origin` (what `check.made` gives) stands for."""
+    if isinstance(origin, check.Opaque):
+        raise ValueError(f"it was built from {origin.what}")
+    if isinstance(origin, check.Made):
+        signature = inspect.signature(origin.func)
+        spec: dict[str, Any] = {"name": _name_of(origin.func)}
+        arguments = signature.bind(*origin.args, **origin.kwargs).arguments
+        if "name" in arguments:
+            raise ValueError(f"{spec['name']} was given its parameter 'name', which a spec "
+                             "cannot hold (a spec's 'name' is the function): build the "
+                             "schedule with a function that needs no 'name'")
+        for key, value in arguments.items():
+            if signature.parameters[key].kind is inspect.Parameter.VAR_KEYWORD:
+                spec.update((k, _spec_from(v)) for k, v in value.items())
+            else:
+                spec[key] = _spec_from(value)
+        return spec
+    if isinstance(origin, (list, tuple)):
+        return [_spec_from(v) for v in origin]
+    if isinstance(origin, dict):
+        return {k: _spec_from(v) for k, v in origin.items()}
+    return origin
 
 
 def to_spec(values: np.ndarray) -> dict[str, Any]:
-    """The spec `from_spec` built `values` from, as plain data.
+    """The spec of a schedule a schedarray function built, as plain data.
 
-    Works on the very array `from_spec` returned, as long as its values are
-    unchanged, and on what the operations (`join`, `scale`, `clip`,
-    `per_epoch`, `envelope`, `cut`, `multiply`, `add`) made of such arrays;
-    a copy, a NumPy slice or the result of NumPy arithmetic is a new array
-    that no spec describes.
+    Works on what any public call returned: a native schedule
+    (``sa.cosine(...)``), a compat function, `from_spec` (its spec comes back
+    as given), and the operations (`join`, `scale`, `clip`, `per_epoch`,
+    `envelope`, `cut`, `multiply`, `add`) applied to such arrays, nested to
+    any depth. The spec is checked by building it again: ``from_spec(spec)``
+    equals `values` bit for bit and in dtype, or this raises (so a schedule
+    changed in place, or built from an array no call made, has no spec).
+    This costs one more build of the schedule.
 
     Raises
     ------
     TypeError
         `values` is not a NumPy array.
     ValueError
-        `values` was not built by `from_spec`, or was changed since.
+        `values` was not returned by a schedarray function (a copy, a NumPy
+        slice, the result of NumPy arithmetic, a window), was built from such
+        an array or from an object that is not plain data, or was changed
+        since.
 
     Examples
     --------
+    >>> import schedarray as sa
+    >>> to_spec(sa.scale(sa.cosine(3, start=1.0), 0.5))
+    {'name': 'scale', 'values': {'name': 'cosine', 'total_steps': 3, 'start': 1.0}, 'factor': 0.5}
     >>> lr = from_spec({"name": "cosine", "total_steps": 3, "start": 1.0})
     >>> to_spec(lr)
     {'name': 'cosine', 'total_steps': 3, 'start': 1.0}
     """
     if not isinstance(values, np.ndarray):
         raise TypeError(f"values must be a numpy array, got values={type(values).__name__}")
-    entry = _BUILT.get(id(values))
-    if entry is None or entry[0]() is not values:
+    origin = check.made(values)
+    if origin is None:
         raise ValueError(
-            "values was not built by from_spec (a copy, a slice or the result of arithmetic "
-            "is a new array); keep the spec to rebuild it"
+            "values was not returned by a schedarray function (a copy, a slice or the result "
+            "of NumPy arithmetic is a new array); keep the spec, or the call, to rebuild it"
         )
-    if _checksum(values) != entry[1]:
-        raise ValueError("values was changed after from_spec built it; its spec no longer "
-                         "describes it")
-    return copy.deepcopy(entry[2])
+    try:
+        spec = _plain(_spec_from(origin), "")
+        with _plan.unwindowed():
+            rebuilt = from_spec(spec)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"values has no spec: {exc}") from None
+    if rebuilt.dtype != values.dtype:
+        raise ValueError(f"values has no spec: its spec builds {rebuilt.dtype}, values is "
+                         f"{values.dtype} (a literal input or out= of another dtype)")
+    if rebuilt.shape != values.shape or not np.array_equal(rebuilt, values):
+        raise ValueError("values was changed after it was built (or was built from arrays "
+                         "changed since); the spec of its call no longer describes it")
+    return spec  # type: ignore[no-any-return]
 
 
 def load_spec(path: str | os.PathLike[str], table: str | None = None) -> dict[str, Any]:

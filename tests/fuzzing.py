@@ -39,6 +39,17 @@ COMPOSE = ("join", "per_epoch", "scale", "clip", "groups", "layer_decay", "envel
 #: Functions whose arguments are framework objects (fvcore's converters): no baseline.
 SKIPPED = frozenset({"from_fvcore"})
 SENTINEL = -12345.0
+#: Public functions whose results `schedarray.to_spec` refuses, and why: no spec name, or a
+#: parameter that cannot be plain data (a Python function, a partial of one).
+NO_SPEC = {
+    "groups": "no spec name stands for",
+    "layer_decay": "no spec name stands for",
+    "compat.hf.get_scheduler": "its parameter 'name'",
+    "compat.optax.join_schedules": "built from a partial",
+    "compat.torch.lambda_lr": "built from a function",
+    "compat.torch.multiplicative_lr": "built from a function",
+    "compat.torch.sequential_lr": "built from a function",
+}
 
 
 @dataclass

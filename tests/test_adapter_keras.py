@@ -91,7 +91,8 @@ out["weights_moved"] = not np.allclose(keras.ops.convert_to_numpy(model.weights[
                                        keras.ops.convert_to_numpy(fit(0.0, Record()).weights[0]))
 
 # configs: values, and a spec when the schedule came from one
-config = ArraySchedule(lr, on_exhausted="hold", name="lr").get_config()
+out["config_spec"] = ArraySchedule(lr, on_exhausted="hold", name="lr").get_config()
+config = ArraySchedule(lr.copy(), on_exhausted="hold", name="lr").get_config()  # no spec
 out["config_values"] = config
 again = ArraySchedule.from_config(json.loads(json.dumps(config)))
 out["config_trace"] = [float(again(k)) for k in counts]
@@ -195,6 +196,8 @@ def test_fit_uses_every_value_and_trains_like_a_manual_loop(run):
 
 def test_config_round_trips_values_and_specs(run):
     assert run["config_values"] == {"values": list(LR), "on_exhausted": "hold", "name": "lr"}
+    assert run["config_spec"] == {"values": sa.to_spec(LR), "on_exhausted": "hold",
+                                  "name": "lr"}
     assert run["config_trace"][: N + 3] == [*F32, LAST, LAST, LAST]
     spec = {"name": "warmup_cosine", "total_steps": 1_000_000, "peak": 0.1, "warmup_steps": 1000}
     assert run["spec_config"] == {"values": spec, "on_exhausted": "nan", "name": "ArraySchedule"}

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import schedarray as sa
 from schedarray import _check as check
 from tests import fuzzing
 
@@ -46,12 +47,36 @@ def _check(target, data):
         return data.draw(st.sampled_from(list(options)))
 
     call = fuzzing.generate(target, choose)
-    with _deadline(SECONDS), warnings.catch_warnings(), \
+    with _deadline(SECONDS), warnings.catch_warnings(record=True) as caught, \
             mock.patch.object(check, "available_memory", return_value=BUDGET):
-        warnings.simplefilter("ignore")  # NumPy's overflow warnings are not outcomes
+        warnings.simplefilter("always")
         result, out = fuzzing.run(call)
     kind, why = fuzzing.verdict(call, result, out)
     assert kind in ("ok", "clean"), f"[{kind}] {call.describe()}: {why}"
+    # A call that succeeds says nothing else: no NumPy warning reaches the caller.
+    noise = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert kind != "ok" or not noise, f"{call.describe()} warned: {noise}"
+    sampled = call.target.name.endswith("_param_scheduler")  # fvcore: values of .sample()
+    if kind == "ok" and call.window is None and not sampled and result.size <= 1 << 16:
+        _check_spec(call, result)
+
+
+def _check_spec(call, result):
+    """A result of plain-data arguments has a spec that rebuilds it (to_spec checks that)."""
+    reasons = [fuzzing.NO_SPEC.get(call.target.name, "(none)"),
+               "was given its parameter 'name'",  # Keras's cosmetic name
+               "must give a 1-D float array",  # per-group results: a spec builds 1-D
+               "which is not plain data"]  # a hostile object the call ignores
+    if call.with_out is not None:  # float32 out= of an operation, which takes no dtype
+        reasons.append("its spec builds float64, values is float32")
+    try:
+        spec = sa.to_spec(result)
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        assert spec["name"] == call.target.name or call.spec
+        return
+    assert any(r in message for r in reasons), f"{call.describe()}: {message}"
 
 
 def test_every_public_function_has_a_baseline():

@@ -402,8 +402,8 @@ def test_recipe_specs_equal_the_recipes_and_the_cli_shows_and_exports_them(
 
 def test_python_compositions_give_back_their_spec():
     ns = run("yolov5")
-    assert "weight_lr" in ns  # a product of arrays: no spec unless its parts had one
-    with pytest.raises(ValueError, match="not built by from_spec"):
+    assert "weight_lr" in ns  # NumPy's product of arrays: a new array, no spec
+    with pytest.raises(ValueError, match="not returned by a schedarray function"):
         sa.to_spec(ns["weight_lr"])
     spec = sa.load_spec(SPECS, "yolov5.bias_lr")
     parts = [sa.from_spec(p) for p in spec["parts"]]

@@ -4,6 +4,7 @@ import gc
 import importlib
 import json
 import pkgutil
+import weakref
 
 import numpy as np
 import pytest
@@ -14,7 +15,10 @@ import schedarray as sa
 from schedarray import compat, spec
 from schedarray.compat import convnext
 from schedarray.spec import Landmark, from_spec, load_spec, parse, resolve, to_spec
+from tests.fuzzing import NO_SPEC, targets
 from tests.test_contract import SAMPLES
+
+TARGETS = targets()
 
 N = 37
 
@@ -159,9 +163,13 @@ def test_compat_objects_nest_as_parameters():
     assert node.call is None  # built from another object: computed whole
     np.testing.assert_array_equal(from_spec(s), expected)
     np.testing.assert_array_equal(node.values(3, 17), expected[3:17])
+    # from_spec gives what the spec names (here an fvcore scheduler); parse, which the CLI
+    # uses and which promises an array's length and windows, refuses it.
+    cosine = from_spec(s["multiplier"]["scheduler"])
+    assert np.array_equal(cosine.sample(4), fvcore.cosine_param_scheduler(1.0, 0.0).sample(4))
     with pytest.raises(TypeError, match=r"compat.fvcore.cosine_param_scheduler builds a "
                                         r"CosineParamScheduler, not a schedule array"):
-        from_spec(s["multiplier"]["scheduler"])
+        parse(s["multiplier"]["scheduler"])
     with pytest.raises(TypeError, match=r"parts\[0\]: compat.fvcore.cosine_param_scheduler "
                                         "builds a"):
         from_spec({"name": "join", "parts": [s["multiplier"]["scheduler"]]})
@@ -190,25 +198,74 @@ def test_to_spec_round_trips_and_is_a_copy():
     np.testing.assert_array_equal(from_spec(to_spec(lr)), lr)
 
 
-def test_to_spec_needs_the_very_array_unchanged():
+def test_to_spec_needs_an_array_a_public_call_returned_unchanged():
     lr = from_spec({"name": "cosine", "total_steps": 5, "start": 1.0})
-    for other in (lr.copy(), lr[1:], lr * 2, sa.cosine(5, start=1.0)):
-        with pytest.raises(ValueError, match="not built by from_spec"):
+    for other in (lr.copy(), lr[1:], lr * 2, np.ones(5)):
+        with pytest.raises(ValueError, match="not returned by a schedarray function"):
             to_spec(other)
     lr[2] = 0.0
-    with pytest.raises(ValueError, match="changed after from_spec built it"):
+    with pytest.raises(ValueError, match="changed after it was built"):
         to_spec(lr)
+    direct = sa.cosine(5, start=1.0)
+    direct[0] = 2.0
+    with pytest.raises(ValueError, match="changed after it was built"):
+        to_spec(direct)
     with pytest.raises(TypeError, match="values must be a numpy array, got values=list"):
         to_spec([1.0])
 
 
-def test_the_registry_forgets_collected_arrays():
-    before = len(spec._BUILT)
+def test_to_spec_of_direct_calls_gives_the_call_as_data():
+    assert to_spec(sa.cosine(5, start=1.0, dtype=np.float32)) == {
+        "name": "cosine", "total_steps": 5, "start": 1.0, "dtype": "float32"}
+    assert to_spec(convnext.cosine_scheduler(1.0, 0.1, 3, 4, warmup_epochs=1)) == {
+        "name": "compat.convnext.cosine_scheduler", "base_value": 1.0, "final_value": 0.1,
+        "epochs": 3, "niter_per_ep": 4, "warmup_epochs": 1}
+    # NumPy scalars and small literal arrays become plain data; the spec rebuilds the array.
+    lr = sa.join(sa.linear(np.int64(3), start=np.float64(0.0), end=1.0, endpoint=False),
+                 np.array([1.0, 0.5]))
+    assert to_spec(lr) == {"name": "join", "parts": [
+        {"name": "linear", "total_steps": 3, "start": 0.0, "end": 1.0, "endpoint": False},
+        [1.0, 0.5]]}
+    assert np.array_equal(from_spec(to_spec(lr)), lr)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: sa.scale(np.ones(100_000), 2.0),
+     r"built from an array of shape \(100000,\) that no schedarray function returned"),
+    (lambda: sa.scale(np.ones(3, dtype=np.float32), 2.0),
+     "its spec builds float64, values is float32"),
+    (lambda: sa.layer_decay(3, 0.5),
+     "made by layer_decay, which no spec name stands for"),
+])
+def test_to_spec_says_why_an_array_has_no_spec(make, message):
+    with pytest.raises(ValueError, match=message):
+        to_spec(make())
+
+
+def test_to_spec_of_a_call_given_a_function_names_it():
+    torch_compat = importlib.import_module("schedarray.compat.torch")
+    lr = torch_compat.lambda_lr(1.0, 4, lambda s: 0.5 ** s)
+    with pytest.raises(ValueError, match="built from a function, which is not plain data"):
+        to_spec(lr)
+
+
+def test_the_registry_forgets_collected_arrays_and_keeps_no_input_alive():
+    from schedarray import _check
+
+    gc.collect()
+    before = len(_check._MADE)
     lr = from_spec({"name": "cosine", "total_steps": 5, "start": 1.0})
-    assert len(spec._BUILT) == before + 1
+    assert len(_check._MADE) == before + 1
     del lr
     gc.collect()
-    assert len(spec._BUILT) == before
+    assert len(_check._MADE) == before
+    part = sa.cosine(10, start=1.0)
+    probe = weakref.ref(part)
+    joined = sa.join(part, part)
+    del part
+    gc.collect()
+    assert probe() is None  # the join's record holds what made its parts, not the parts
+    assert to_spec(joined)["parts"][0]["name"] == "cosine"
 
 
 # ---------------------------------------------------------------------------- files
@@ -452,3 +509,21 @@ def test_a_deep_file_without_a_spec_is_a_clean_error(tmp_path):
     with pytest.raises(ValueError, match=rf"^{deep} holds no spec \(a table with a 'name'\) at "
                                          r"the top level; tables with one: none$"):
         load_spec(deep)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
+def test_every_public_call_has_a_spec_or_says_why_not(target):
+    result = target.fn(*target.args, **target.kwargs)
+    result = result[0] if isinstance(result, tuple) else result
+    if not isinstance(result, np.ndarray):  # an fvcore scheduler: a parameter of others
+        return
+    if target.name in NO_SPEC:
+        with pytest.raises(ValueError, match=NO_SPEC[target.name]):
+            to_spec(result)
+        return
+    got = to_spec(result)
+    assert got["name"] == target.name
+    rebuilt = from_spec(got)
+    assert rebuilt.dtype == result.dtype
+    assert np.array_equal(rebuilt, result)
+    assert json.loads(json.dumps(got)) == got  # plain data

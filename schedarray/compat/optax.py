@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -164,14 +165,25 @@ def _int(value: Any, name: str) -> int:
     return check.integer(value, name, minimum=-sys.maxsize - 1)
 
 
+def _step_key(key: Any, name: str) -> int:
+    """A ``{step: scale}`` key: an integer, or its decimal string as JSON/TOML keys are."""
+    if isinstance(key, str) and re.fullmatch(r"\s*[-+]?[0-9]+\s*", key):
+        key = int(key)
+    return _int(key, name)
+
+
 def _boundaries_and_scales(value: Any, name: str) -> list[tuple[int, float]]:
-    """``{step: scale}`` as sorted pairs; scales must be >= 0, as optax requires."""
+    """``{step: scale}`` as sorted pairs; scales must be >= 0, as optax requires.
+
+    A key may also be an integer's decimal string (``{"100": 0.5}``), the only
+    way a JSON or TOML spec can write it.
+    """
     if value is None:
         return []
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a dict {{step: scale}} or None, got {name}={value!r}")
     pairs = sorted(
-        (_int(b, f"{name} key"), check.real(s, f"{name}[{b!r}]")) for b, s in value.items()
+        (_step_key(b, f"{name} key"), check.real(s, f"{name}[{b!r}]")) for b, s in value.items()
     )
     for b, s in pairs:
         if s < 0:

@@ -51,7 +51,7 @@ import bisect
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -1058,6 +1058,15 @@ def wsd_lr_scheduler(
 _SCHEDS = ("cosine", "tanh", "step", "multistep", "poly", "wsd", "rsqrt", "constant", "none")
 
 
+class ScheduleAndEpochs(NamedTuple):
+    """What `create_scheduler_v2` returns: timm's ``(lr_scheduler, num_epochs)``."""
+
+    #: The learning rate per update (timm's scheduler object, as an array).
+    lr: FloatArray
+    #: The epochs ``train.py`` runs: cycles, a prefixed warmup and the cooldown included.
+    num_epochs: int
+
+
 def create_scheduler_v2(
     base_lr: float | Sequence[float],
     sched: str = "cosine",
@@ -1088,12 +1097,14 @@ def create_scheduler_v2(
     dtype: DTypeLike = np.float64,
     out: Any = None,
     backend: Backend = "auto",
-) -> tuple[FloatArray, int]:
+) -> ScheduleAndEpochs:
     r"""The timm ``create_scheduler_v2``: the schedule timm's ``train.py`` builds from its flags.
 
     Returns ``(lr, num_epochs)`` like timm (the scheduler, here as the array
     ``lr``, and the number of epochs ``train.py`` then runs, which includes
-    the cycles, a prefixed warmup and the cooldown).
+    the cycles, a prefixed warmup and the cooldown), as a `ScheduleAndEpochs`.
+    In a spec, ``compat.timm.create_scheduler_v2`` builds ``lr`` and
+    ``compat.timm.create_scheduler_v2.num_epochs`` gives ``num_epochs``.
     ``len(lr) == num_epochs * updates_per_epoch``: one value per update, so
     `updates_per_epoch` (timm's default 0 means "unused when stepping per
     epoch") is required here. ``step_on_epochs=True`` steps per epoch
@@ -1183,7 +1194,7 @@ def create_scheduler_v2(
 
     if sched == "none":
         total = length(None)
-        return _constant_lr(base_lr, steps(total), dtype, out, backend), total
+        return ScheduleAndEpochs(_constant_lr(base_lr, steps(total), dtype, out, backend), total)
     if sched in ("cosine", "tanh", "poly"):
         total = length(cycle_length())
         fn: Callable[..., FloatArray] = {
@@ -1195,7 +1206,7 @@ def create_scheduler_v2(
         if sched == "poly":
             extra["power"] = decay_rate  # timm overloads decay_rate as the power
         lr = fn(base_lr, steps(total), t_initial, **extra, **cycles, **warmup, **common)
-        return lr, total
+        return ScheduleAndEpochs(lr, total)
     if sched in ("step", "constant", "multistep"):
         total = length(None)
         if sched == "multistep":
@@ -1204,7 +1215,7 @@ def create_scheduler_v2(
         else:
             lr = step_lr_scheduler(base_lr, steps(total), 1 if sched == "constant" else decay_t,
                                    1.0 if sched == "constant" else decay_rate, **warmup, **common)
-        return lr, total
+        return ScheduleAndEpochs(lr, total)
     # wsd / rsqrt: the warmup is always a prefix; without warmup_prefix the stable and
     # decay phases fit inside num_epochs
     t_sched = t_initial if warmup_prefix else t_initial - warmup_t
@@ -1223,7 +1234,7 @@ def create_scheduler_v2(
         decay_fn=decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt"),
         warmup_t=warmup_t, warmup_lr_init=warmup_lr, **common,
     )
-    return lr, total
+    return ScheduleAndEpochs(lr, total)
 
 
 def _constant_lr(
@@ -1239,6 +1250,9 @@ def _constant_lr(
                 backend)
 
 
+
+#: Its results by name: a spec ``compat.timm.create_scheduler_v2.<field>`` gives one.
+create_scheduler_v2.__schedarray_results__ = ScheduleAndEpochs._fields  # type: ignore[attr-defined]
 
 check.publish(globals(), aliases={
     # create_scheduler_v2 calls the scheduler classes with timm's internal names.
