@@ -282,6 +282,18 @@ class Cycles:
                 continue
             g = max(min(nxt, r1), r + 1)  # runs [r, g) are evaluated together
             a, b = max(int(self.starts[r]), c0), min(int(self.ends[g - 1]), c1)
+            rows = self._rows(r, g, a, b)
+            if rows is not None:  # whole cycles of one layout: a row each
+                f, e = rows
+                fa, eb = int(self.starts[f]), int(self.ends[e - 1])
+                if a < fa:  # the end of a cycle the chunk starts inside
+                    self._fill_chunk(out[a - c0 : fa - c0], a, fa, phases)
+                grid = out[fa - c0 : eb - c0].reshape(e - f, int(self.sizes[f]))
+                self._evaluate_rows(grid, f, e, phases)
+                if eb < b:  # the start of a cycle the chunk ends inside
+                    self._fill_chunk(out[eb - c0 : b - c0], eb, b, phases)
+                r = g
+                continue
             lo = np.maximum(self.starts[r:g], a)
             hi = np.minimum(self.ends[r:g], b)
             if g - r == 1:
@@ -296,6 +308,66 @@ class Cycles:
                 np.remainder(local, size, out=local)
             self._evaluate(out[a - c0 : b - c0], local, ridx, phases)
             r = g
+
+    def _rows(self, r: int, g: int, a: int, b: int) -> tuple[int, int] | None:
+        """The runs ``[f, e)`` of ``[r, g)`` that `_evaluate_rows` fills, or None.
+
+        Those are at least two whole single cycles inside ``[a, b)`` of one size
+        whose phases begin and stop at the same local steps: they are filled as
+        the rows of a 2-D view, each phase's coordinates laid out once and its
+        per-cycle parameters broadcast down the rows (ten million distinct
+        cycles would otherwise gather every parameter per element).
+        """
+        f = r if int(self.starts[r]) >= a else r + 1
+        e = g if int(self.ends[g - 1]) <= b else g - 1
+        if e - f < 2 or np.any(self.counts[f:e] != 1) or np.any(self.sizes[f:e] != self.sizes[f]):
+            return None
+        for ph in self.phases:
+            for bound in (ph.begin, ph.stop):
+                if isinstance(bound, np.ndarray) and np.any(bound[f:e] != bound[f]):
+                    return None
+        return f, e
+
+    def _evaluate_rows(
+        self, grid: NDArray[np.floating], f: int, e: int, phases: tuple[int, ...] | None
+    ) -> None:
+        """`_evaluate` for the whole single cycles ``[f, e)``, one per row of `grid`.
+
+        Elementwise the same arithmetic as `_evaluate` (a per-run parameter is a
+        column here, gathered per element there), so the values are the same bits.
+        """
+
+        def column(v: PerRun) -> Any:
+            return v if not isinstance(v, np.ndarray) else v[f:e, None]
+
+        for p, ph in enumerate(self.phases):
+            if phases is not None and p not in phases:
+                continue
+            begin, stop = int(_at(ph.begin, f)), int(_at(ph.stop, f))
+            if stop <= begin:
+                continue
+            j = np.arange(stop - begin)
+            x = np.empty((e - f, stop - begin))
+            x[...] = j
+            x0, direction = column(ph.x0), column(ph.direction)
+            if np.ndim(direction) == 0:
+                if direction < 0:
+                    np.subtract(x0, x, out=x)
+                elif np.ndim(x0) or x0:
+                    x += x0
+            else:
+                x = np.where(direction < 0, x0 - x, x + x0)
+            values = FORMULAS[ph.kind](x, *(column(q) for q in ph.params))
+            for pj, pv in ph.pins:
+                if not isinstance(pj, np.ndarray):  # one local step in every cycle: a column
+                    if 0 <= pj < stop - begin:
+                        values[:, pj] = pv if not isinstance(pv, np.ndarray) else pv[f:e]
+                    continue
+                hit = j == column(pj)
+                if np.any(hit):
+                    hit = np.broadcast_to(hit, values.shape)
+                    values[hit] = np.broadcast_to(column(pv), values.shape)[hit]
+            grid[:, begin:stop] = values
 
     def _template(self, r: int) -> NDArray[np.float64]:
         """The values of one cycle of run `r`."""

@@ -521,3 +521,27 @@ def test_vectorized_long_cycles_are_the_kernels_and_windows_the_slices(kwargs):
             part = np.empty(b - a, dtype)
             _vectorized.fill(plan, part, a, b)
             assert np.array_equal(part, got[a:b])
+
+
+# ---------------------------------------------------------------- distinct cycles as rows
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(2, 40), warmup=st.integers(0, 3), decay=st.floats(0.5, 0.9999),
+       end=st.sampled_from([0.0, 0.1]), a=st.integers(0, 60_000), width=st.integers(1, 40_000))
+def test_distinct_cycles_as_rows_are_the_same_bits_as_per_element(
+        size, warmup, decay, end, a, width):
+    # Whole single cycles of one layout are filled as the rows of a 2-D view; parts of
+    # cycles (a window's or a chunk's edges) per element: every step the same bits.
+    n = 60_001
+    kwargs = dict(cycle_steps=size, peak=1.0, end=end, peak_decay=decay,
+                  cycle_warmup_steps=min(warmup, size - 1), backend="numpy")
+    whole = sa.cosine_restarts(n, **kwargs)
+    b = min(a + width, n)
+    assert_same_bits(sa.window(sa.cosine_restarts, a, b, n, **kwargs), whole[a:b])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Cycles, "_rows", lambda self, r, g, lo, hi: None)
+        assert_same_bits(sa.cosine_restarts(n, **kwargs), whole)
