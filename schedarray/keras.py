@@ -21,8 +21,8 @@ constant of the compiled train step, so keep it to a few million steps there.
 Serialization: `~ArraySchedule.get_config` holds the spec when the values
 have one (`schedarray.to_spec`: any array a schedarray function returned, or
 a spec passed instead of values) — small for any length — and the values as
-a list of floats otherwise (round-trip exact, but the size of the array). ``from_config`` rebuilds the
-same numbers either way, and the class is registered as
+a list of floats otherwise (round-trip exact, but the size of the array).
+``from_config`` rebuilds the same numbers either way, and the class is registered as
 ``"schedarray>ArraySchedule"`` so ``model.save(...)`` / ``keras.models.load_model``
 restore it (import ``schedarray.keras`` before loading).
 

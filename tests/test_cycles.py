@@ -537,8 +537,8 @@ def test_distinct_cycles_as_rows_are_the_same_bits_as_per_element(
     # Whole single cycles of one layout are filled as the rows of a 2-D view; parts of
     # cycles (a window's or a chunk's edges) per element: every step the same bits.
     n = 60_001
-    kwargs = dict(cycle_steps=size, peak=1.0, end=end, peak_decay=decay,
-                  cycle_warmup_steps=min(warmup, size - 1), backend="numpy")
+    kwargs = {"cycle_steps": size, "peak": 1.0, "end": end, "peak_decay": decay,
+              "cycle_warmup_steps": min(warmup, size - 1), "backend": "numpy"}
     whole = sa.cosine_restarts(n, **kwargs)
     b = min(a + width, n)
     assert_same_bits(sa.window(sa.cosine_restarts, a, b, n, **kwargs), whole[a:b])
