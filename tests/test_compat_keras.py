@@ -168,9 +168,12 @@ def test_cosine_decay(keras_worker, n, init, steps, alpha, target, warmup):
                                              st.floats(1.0, 3.0)),
        st.floats(0.0, 1.5), st.floats(0.0, 1.0))
 def test_cosine_decay_restarts(keras_worker, n, init, first, t_mul, m_mul, alpha):
+    # Just above 1, Keras's float32 log(t_mul) keeps no digits (1 + 2**-52 even rounds to
+    # 1 and takes the t_mul == 1 branch): its float32 cycle index is noise there, so only
+    # float64 is compared.
     compare(keras_worker, "CosineDecayRestarts", "cosine_decay_restarts", n,
-            initial_learning_rate=init, first_decay_steps=first, t_mul=t_mul, m_mul=m_mul,
-            alpha=alpha)
+            float32=t_mul == 1.0 or t_mul >= 1.01, initial_learning_rate=init,
+            first_decay_steps=first, t_mul=t_mul, m_mul=m_mul, alpha=alpha)
 
 
 def test_edge_cases_against_keras(keras_worker):

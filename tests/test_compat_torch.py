@@ -60,10 +60,14 @@ def trace(make, base, n, *, what="lr", kind="sgd"):
     return out if isinstance(base, list) else out[:, 0]
 
 
-def compare(label, got, expected):
+def compare(label, got, expected, *, values=()):
+    """`values`: the schedule's value parameters (max_lr, ...). torch's rounding is
+    relative to them too: ``(end - start) * pct + start`` loses ulps of ``start`` even
+    where the result is far smaller (and schedarray keeps it inside [end, start])."""
     got, expected = np.asarray(got), np.asarray(expected)
     assert got.shape == expected.shape, (label, got.shape, expected.shape)
-    scale = max(float(np.max(np.abs(expected))), np.finfo(float).tiny)
+    scale = max(float(np.max(np.abs(expected))), *np.abs(np.ravel(values)),
+                np.finfo(float).tiny)
     worst = float(np.max(np.abs(got - expected)))
     assert worst <= TOL * scale, f"{label}: max |diff| {worst:.3g} > {TOL} * {scale:.3g}"
     COMPARED[label] += 1
@@ -220,7 +224,8 @@ def test_one_cycle_lr_both_strategies_three_phase_and_the_step_at_total(
         with pytest.raises(ValueError, match="zero length"):
             C.one_cycle_lr(max_lr, total, num_steps=n, **cfg)
         return
-    compare("OneCycleLR", C.one_cycle_lr(max_lr, total, num_steps=n, **cfg), expected)
+    compare("OneCycleLR", C.one_cycle_lr(max_lr, total, num_steps=n, **cfg), expected,
+            values=max_lr)
     compare("OneCycleLR momentum", C.one_cycle_lr_momentum(max_lr, total, num_steps=n, **cfg),
             torch_one_cycle(max_lr, total, cfg, n, what="momentum"))
 
@@ -505,3 +510,19 @@ def test_numba_backend_fills_the_group_columns_like_numpy():
         # 16 eps, not the design's 4: the kernels' angle addition drifts a little more on a
         # cosine that runs for several half-periods (the rise past T_max).
         np.testing.assert_allclose(fast, slow, rtol=0, atol=16 * np.finfo(float).eps * 0.3)
+
+
+def test_one_cycle_lr_three_phase_whose_last_phase_ends_before_it_starts():
+    # pct_start = 0.875 of 2 steps: phase ends 0.75, 1.5, then 1; at step 2 torch
+    # extrapolates the last line to 1.5 (above max_lr), found by Hypothesis.
+    cfg = {"pct_start": 0.875, "anneal_strategy": "linear", "div_factor": 1.0,
+           "final_div_factor": 2.0, "three_phase": True}
+    got = C.one_cycle_lr(1.0, 2, num_steps=3, **cfg)
+    assert got.tolist() == [1.0, 1.0, 1.5]
+    compare("OneCycleLR", got, torch_one_cycle(1.0, 2, cfg, 3))
+    for strategy in ("cos", "linear"):
+        cfg = {"pct_start": 0.9, "anneal_strategy": strategy, "three_phase": True}
+        compare("OneCycleLR", C.one_cycle_lr(0.5, 7, num_steps=8, **cfg),
+                torch_one_cycle(0.5, 7, cfg, 8))
+        compare("OneCycleLR momentum", C.one_cycle_lr_momentum(0.5, 7, num_steps=8, **cfg),
+                torch_one_cycle(0.5, 7, cfg, 8, what="momentum"))

@@ -865,8 +865,10 @@ def _one_cycle(
                     f"three_phase={three}"
                 )
             # Steps whose progress lies in [0, 1] share one piece; others (the step at
-            # total_steps, where torch's last phase runs past its end) are single values.
-            lo, hi = at, stop
+            # total_steps, where torch's last phase runs past its end, or every step of a
+            # phase that ends before it starts, as three_phase's last with pct_start near
+            # 1: torch extrapolates its line there) are single values.
+            lo = hi = at
             if span > 0:
                 lo = max(at, min(stop, math.ceil(start_step)))
                 hi = max(lo, min(stop, math.floor(end_step) + 1))
