@@ -11,6 +11,7 @@ one table of a larger config, e.g. ``pyproject.toml:tool.schedarray.lr``), or
     schedarray export train.toml:schedule.lr -o lr.npy
     schedarray compare mine.json theirs.json --rtol 1e-12
     schedarray compare mine.json python:train:get_lr    # a step function or torch scheduler
+    schedarray spec python:train:lr > lr.json           # the spec of an array built in train.py
 
 Bad input (a bad SPEC, an unknown name or parameter, an unwritable output)
 exits with status 2 and one line on stderr, and writes nothing. ``compare``
@@ -34,7 +35,7 @@ import numpy as np
 
 from . import __version__
 from .plot import Scan, scan, source
-from .spec import SpecNode, describe, load_spec, parse
+from .spec import SpecNode, describe, load_spec, parse, to_spec
 from .stream import write_atomic
 
 __all__ = ["EXAMPLE", "main"]
@@ -123,13 +124,20 @@ def _node(text: str) -> tuple[dict[str, Any] | None, SpecNode]:
 PYTHON = "python:"
 
 
-def _python_node(text: str, length: int) -> SpecNode:
-    """``python:module:attr``: an array, a step function or a torch scheduler, `length` steps."""
-    from .trace import from_torch, load_python, sample
+def _python_object(text: str) -> Any:
+    """What ``python:module:attr`` names in the user's code (run from the current directory)."""
+    from .trace import load_python
 
     if os.getcwd() not in sys.path:  # import the user's own modules, as `python -m` would
         sys.path.insert(0, os.getcwd())
-    obj = load_python(text[len(PYTHON):])
+    return load_python(text[len(PYTHON):])
+
+
+def _python_node(text: str, length: int) -> SpecNode:
+    """``python:module:attr``: an array, a step function or a torch scheduler, `length` steps."""
+    from .trace import from_torch, sample
+
+    obj = _python_object(text)
     if isinstance(obj, np.ndarray):
         values = obj
     elif hasattr(obj, "optimizer") and hasattr(obj, "step"):
@@ -529,6 +537,20 @@ SPEC_HELP = ("inline JSON, a .json/.toml file (FILE:TABLE for one table of a con
              "or 'example'")
 
 
+def _spec(args: argparse.Namespace) -> int:
+    if args.spec.startswith(PYTHON):
+        obj = _python_object(args.spec)
+        if not isinstance(obj, np.ndarray):
+            raise Failure(f"{args.spec} must name an array a schedarray function built, "
+                          f"got {type(obj).__name__}")
+        spec = to_spec(obj)
+    else:
+        spec = read_spec(args.spec)
+        parse(spec)  # a valid spec, or the error that says why not
+    _say(json.dumps(spec, indent=2 if args.indent else None))
+    return 0
+
+
 def _parser() -> _Parser:
     parser = _Parser(
         prog="schedarray",
@@ -590,6 +612,17 @@ def _parser() -> _Parser:
     export.add_argument("--chunk-steps", type=int, default=CHUNK, metavar="N",
                         help=f"steps computed at a time (default: {CHUNK})")
     export.set_defaults(run=_export)
+
+    spec = commands.add_parser("spec", help="the spec of a schedule built in your code, as JSON",
+                               description="Print the spec of SPEC as JSON: of python:module:attr, "
+                                           "an array your code built with schedarray (a port "
+                                           "written in Python becomes data for a config), or of "
+                                           "a SPEC file or table, checked.")
+    spec.add_argument("spec", metavar="SPEC",
+                      help="python:module:attr (an array built by schedarray functions) or "
+                           + SPEC_HELP)
+    spec.add_argument("--indent", action="store_true", help="one key per line")
+    spec.set_defaults(run=_spec)
 
     compare = commands.add_parser("compare", help="largest and first differences of two specs",
                                   description="Max absolute and relative difference, and the "

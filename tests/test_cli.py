@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import schedarray as sa
+from schedarray import cli
 from schedarray.cli import EXAMPLE
 from tests.support import require
 
@@ -384,3 +385,33 @@ def test_show_of_a_spec_with_100000_milestones(capsys, tmp_path):
     out = capsys.readouterr().out
     assert f"... {len(marks) + 1 - 11} more phases" in out
     assert f"  end     {0.5 ** (len(marks) / 64):<12.6g} step 999999" in out
+
+
+def test_spec_prints_the_spec_of_an_array_built_in_python(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_port.py").write_text(
+        "import schedarray as sa\n"
+        "lr = sa.scale(sa.warmup_cosine(100, peak=1.0, warmup_steps='10%', endpoint=False), 3e-4)\n"
+        "numpy_made = lr * 2\n"
+        "count = 3\n")
+    monkeypatch.chdir(tmp_path)  # the CLI imports the user's modules from there
+    try:
+        assert cli.main(["spec", "python:my_port:lr"]) == 0
+        printed = capsys.readouterr().out
+        spec = json.loads(printed)
+        assert spec == {"name": "scale", "factor": 3e-4, "values": {
+            "name": "warmup_cosine", "total_steps": 100, "peak": 1.0, "warmup_steps": "10%",
+            "endpoint": False}}
+        (tmp_path / "lr.json").write_text(printed)
+        assert cli.main(["compare", "lr.json", "python:my_port:lr"]) == 0  # the same values
+        capsys.readouterr()
+        assert cli.main(["spec", "python:my_port:numpy_made"]) == 2
+        assert "not returned by a schedarray function" in capsys.readouterr().err
+        assert cli.main(["spec", "python:my_port:count"]) == 2
+        assert "must name an array a schedarray function built, got int" in (
+            capsys.readouterr().err)
+    finally:
+        sys.modules.pop("my_port", None)
+    assert cli.main(["spec", "example", "--indent"]) == 0
+    assert json.loads(capsys.readouterr().out) == cli.read_spec("example")
+    assert cli.main(["spec", '{"name": "cosin"}']) == 2
+    assert "close matches: cosine" in capsys.readouterr().err
