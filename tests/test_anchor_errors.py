@@ -94,3 +94,23 @@ def test_transformers_types():
 
     check(hf, lambda: CH.get_polynomial_decay_schedule_with_warmup(
         1.0, 3, 3, lr_end=0.1, num_steps=5), ZeroDivisionError)
+
+
+def test_transformers_inverse_sqrt_timescale_zero():
+    transformers = require("transformers")
+    torch = require("torch")
+
+    def hf(steps):
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        sched = transformers.get_inverse_sqrt_schedule(opt, 2, timescale=0)
+        values = [opt.param_groups[0]["lr"]]
+        for _ in range(steps - 1):
+            opt.step()
+            sched.step()
+            values.append(opt.param_groups[0]["lr"])
+        return values
+
+    check(lambda: hf(3), lambda: CH.get_inverse_sqrt_schedule(1.0, 2, 0, num_steps=3),
+          ZeroDivisionError)
+    # within the warmup HF never divides: the same values
+    assert CH.get_inverse_sqrt_schedule(1.0, 2, 0, num_steps=2).tolist() == hf(2)

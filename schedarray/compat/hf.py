@@ -458,8 +458,13 @@ def get_inverse_sqrt_schedule(
     w = _steps_arg(num_warmup_steps, "num_warmup_steps")
     if timescale is None:
         tau = float(w or 10_000)
-    else:  # HF divides by zero at timescale=0
-        tau = check.positive(timescale, "timescale")
+    else:
+        tau = check.real(timescale, "timescale")
+        if tau == 0 and n > w:  # HF divides by it at the first step after the warmup
+            raise ScheduleZeroDivisionError(
+                f"timescale=0 divides by zero at step {w} (HF's ZeroDivisionError), "
+                f"got timescale={timescale!r}, num_warmup_steps={w}")
+        tau = check.positive(timescale, "timescale") if n > w else 1.0
 
     def build(b: Builder, base: float) -> None:
         _warmup(b, n, w, base)
