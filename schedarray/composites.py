@@ -33,6 +33,7 @@ constant        hold the peak, no `end` (decay only)          --
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,21 +108,27 @@ def _geometric_ok(a: float, b: float, what: str) -> None:
         )
 
 
-def _warmup(
-    builder: Builder, shape: str, n: int, start: float, peak: float, offset: float = 0.0
-) -> None:
-    """Append a warmup of `n` steps from `start`; the peak comes right after it.
+def _covers(t0: float, t1: float, closed: bool) -> bool:
+    """Whether a phase from landmark `t0` to `t1` has a whole step (see `Builder.to`)."""
+    return (math.floor(t1) + 1 if closed else math.ceil(t1)) > max(math.ceil(t0), 0)
 
-    With an `offset` the warmup starts `offset` steps before its first step.
+
+def _warmup(
+    builder: Builder, shape: str, w: float, start: float, peak: float, offset: float = 0.0
+) -> None:
+    """Append a warmup from `start` that reaches `peak` at the (real-valued) step `w`.
+
+    The warmup starts `offset` steps before step 0 (``Builder.start_at``), so
+    step ``i`` is at progress ``(i + offset) / (w + offset)``; the peak
+    itself belongs to the next phase.
     """
+    builder.start_at(-offset)
     if shape == "exponential":
-        if n:
+        if _covers(-offset, w, False):
             _geometric_ok(start, peak, "warmup")
-        builder.geometric(n, start, peak, endpoint=False, offset=offset)
-    elif shape == "one_minus_sqrt":
-        builder.blend(shape, n, peak, start, endpoint=False, reverse=True, offset=offset)
+        builder.to(w, "geometric", start, peak)
     else:
-        builder.blend(shape, n, start, peak, *_defaults(shape), endpoint=False, offset=offset)
+        builder.to(w, shape, start, peak, *_defaults(shape), reverse=shape == "one_minus_sqrt")
 
 
 def _layout(n: int, endpoint: Any) -> int:
@@ -132,19 +139,15 @@ def _layout(n: int, endpoint: Any) -> int:
 
 
 def _decay(
-    builder: Builder, shape: str, n: int, peak: float, end: float, shape_options: tuple[float, ...]
+    builder: Builder, shape: str, stop: float, peak: float, end: float,
+    shape_options: tuple[float, ...],
 ) -> None:
-    """Append a decay of `n` steps from `peak` to `end` (exact at the last step)."""
-    if shape == "constant":
-        builder.constant(n, peak)
-    elif shape == "inverse_sqrt":
-        builder.add("inverse_sqrt", n, (peak, *shape_options), pins=((0, peak),))
-    elif shape == "exponential":
-        if n:
+    """Append a decay from `peak` at the builder's mark to `end` at step `stop` (included)."""
+    if shape == "exponential":
+        if _covers(builder.mark, stop, True):
             _geometric_ok(peak, end, "decay")
-        builder.geometric(n, peak, end)
-    else:
-        builder.blend(shape, n, peak, end, *shape_options)
+        shape = "geometric"
+    builder.to(stop, shape, peak, end, *shape_options, closed=True)
 
 
 def _check_end(shape: str, end: float, name: str) -> None:
@@ -202,28 +205,29 @@ def warmup_decay(
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
     offset = check.nonnegative(warmup_offset, "warmup_offset")
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
     warmup = check.choice(warmup, "warmup", WARMUP_SHAPES)
     decay = check.choice(decay, "decay", DECAY_SHAPES)
     options = _options(decay, decay_options, "decay_options")
     _check_end(decay, end, "decay")
-    d = m - w
+    d: float = m - w
     if decay_steps is not None:
         if decay in _NO_END:
             raise ValueError(f"decay_steps applies to a decay that reaches end, got "
                              f"decay={decay!r}, decay_steps={decay_steps!r}")
-        d = check.within(decay_steps, "decay_steps", n, steps_per_epoch) + (m - n)
-        if w + d > m:
+        given = check.landmark(decay_steps, "decay_steps", n, steps_per_epoch)
+        if w + given > n:
             raise ValueError(
                 "warmup_steps + decay_steps must be <= total_steps, got "
-                f"warmup_steps={w}, decay_steps={d - (m - n)}, total_steps={n}"
+                f"warmup_steps={w}, decay_steps={given}, total_steps={n}"
             )
-    builder = Builder()
+        d = given + (m - n)
+    builder = Builder(limit=m)
     _warmup(builder, warmup, w, start, peak, offset)
-    _decay(builder, decay, d, peak, end, options)
-    builder.constant(m - w - d, end)
+    _decay(builder, decay, w + d - 1, peak, end, options)  # end at step W + D - 1
+    builder.constant(m - builder.length, end)
     return render(builder.plan(n), dtype, out, backend)
 
 
@@ -352,8 +356,8 @@ def wsd(
     n = check.length(total_steps, steps_per_epoch)
     grow = _layout(n, endpoint) - n
     offset = check.nonnegative(warmup_offset, "warmup_offset")
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
-    d = check.within(decay_steps, "decay_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    d = check.landmark(decay_steps, "decay_steps", n, steps_per_epoch)
     if w + d > n:
         raise ValueError(
             "warmup_steps + decay_steps must be <= total_steps, got "
@@ -365,21 +369,21 @@ def wsd(
     decay = check.choice(decay, "decay", ("linear", "cosine", "one_minus_sqrt",
                                          "exponential", "polynomial"))
     options = _options(decay, decay_options, "decay_options")
-    builder = Builder()
+    builder = Builder(limit=n + grow)
     _warmup(builder, warmup, w, start, peak, offset)
-    hold = n - w - d
+    cooldown = n - d  # the landmark where the decay starts
     if stable == "constant":
         if timescale is not None:
             raise ValueError(f"timescale applies only to stable='inverse_sqrt', got {timescale!r}")
-        builder.constant(hold, peak)
+        builder.to(cooldown, "constant", peak, peak)
         top = peak
     else:
         if timescale is None:
             raise ValueError("stable='inverse_sqrt' needs a timescale, got timescale=None")
         tau = check.positive(timescale, "timescale")
-        builder.add("inverse_sqrt", hold, (peak, tau), pins=((0, peak),))
-        top = evaluate("inverse_sqrt", hold, peak, tau)  # where the stable phase has got to
-    _decay(builder, decay, d + grow, top, end, options)
+        top = evaluate("inverse_sqrt", cooldown - w, peak, tau)  # where the stable phase got to
+        builder.to(cooldown, "inverse_sqrt", peak, top, tau)
+    _decay(builder, decay, n + grow - 1, top, end, options)
     return render(builder.plan(n), dtype, out, backend)
 
 
@@ -396,6 +400,7 @@ def cosine_restarts(
     cycle_warmup_steps: Duration = 0,
     start: float = 0.0,
     endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -412,11 +417,17 @@ def cosine_restarts(
     After `cycle_limit` cycles the schedule holds `end`. With
     ``endpoint=False`` the cycles are laid out one step longer and cut (the
     last cycle, when the run ends inside it, stops one step above `end`).
+    ``warmup_offset=k`` starts the first warmup `k` steps before step 0, as
+    in `warmup_decay` (step ``i < W`` at progress ``(i + k) / (W + k)``; the
+    per-cycle warmups are unchanged). The lengths are whole steps: cycles
+    are laid out by the step, so `warmup_steps` is not a real number here.
 
     Examples
     --------
     >>> cosine_restarts(6, peak=1.0, cycle_steps=3)
     array([1. , 0.5, 0. , 1. , 0.5, 0. ])
+    >>> cosine_restarts(6, peak=1.0, cycle_steps=2, warmup_steps=2, warmup_offset=2)
+    array([0.5 , 0.75, 1.  , 0.  , 1.  , 0.  ])
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
@@ -436,8 +447,9 @@ def cosine_restarts(
     decay = check.positive(peak_decay, "peak_decay")
     limit = None if cycle_limit is None else check.integer(cycle_limit, "cycle_limit", minimum=1)
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
     builder = Builder()
-    _warmup(builder, "linear", w, start, peak)
+    _warmup(builder, "linear", w, start, peak, offset)
     sizes, counts, tops = _restart_cycles(m - w, length, mul, decay, limit, peak)
     warm = np.minimum(sizes, cw)
     builder.cycles(sizes, counts, [
@@ -446,16 +458,6 @@ def cosine_restarts(
     ])
     builder.constant(m - builder.length, end)
     return render(builder.plan(n), dtype, out, backend)
-
-
-def _real_within(value: Any, name: str, n: int, steps_per_epoch: int | None) -> float:
-    """A duration inside ``[0, n]`` that may also be a real number of steps."""
-    if isinstance(value, (float, np.floating)):
-        result = check.nonnegative(value, name)
-        if result > n:
-            raise ValueError(f"{name} must be <= total_steps, got {name}={result}, total_steps={n}")
-        return result
-    return check.within(value, name, n, steps_per_epoch)
 
 
 def _restart_cycles(
@@ -496,27 +498,25 @@ def _restart_cycles(
 
 def _one_cycle(
     n: int, w: float, start: float, peak: float, end: float, three_phase: bool, anneal: str,
-    total: int,
+    total: int, offset: float,
 ) -> Builder:
-    """The one-cycle phases laid out over `n` steps (`total`, the caller's length, or one more)."""
-    builder = Builder()
+    """The one-cycle phases laid out over `n` steps (`total`, the caller's length, or one more).
+
+    Landmarks (real-valued): ``-offset`` (`start`), ``w`` (`peak`), with
+    `three_phase` ``2 w`` (`start` again), and ``n - 1`` (`end`).
+    """
     if three_phase and 2 * w > total:
         raise ValueError(
             f"three_phase needs 2 * warmup_steps <= total_steps, got warmup_steps={w}, "
             f"total_steps={total}"
         )
-    if w != int(w):  # a phase boundary between two steps (torch's pct_start * N - 1)
-        steps = (0.0, w, 2 * w, n - 1.0) if three_phase else (0.0, w, n - 1.0)
-        values = (start, peak, start, end) if three_phase else (start, peak, end)
-        return builder.knots(steps, values, (anneal,) * (len(steps) - 1), n)
-    w = int(w)
-    _warmup(builder, anneal, w, start, peak)
+    builder = Builder(limit=n)
+    _warmup(builder, anneal, w, start, peak, offset)
+    top = peak
     if three_phase:
-        builder.blend(anneal, w, peak, start, *_defaults(anneal), endpoint=False)
-        builder.blend(anneal, n - 2 * w, start, end, *_defaults(anneal))
-    else:
-        builder.blend(anneal, n - w, peak, end, *_defaults(anneal))
-    return builder
+        builder.to(2 * w, anneal, peak, start, *_defaults(anneal))
+        top = start
+    return builder.to(n - 1, anneal, top, end, *_defaults(anneal), closed=True)
 
 
 def one_cycle(
@@ -529,6 +529,7 @@ def one_cycle(
     three_phase: bool = False,
     anneal: str = "cosine",
     endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -548,21 +549,42 @@ def one_cycle(
     ``pct_start * total_steps - 1`` (``one_cycle(N, peak=max_lr,
     warmup_steps=pct_start * N - 1)`` is ``OneCycleLR`` for ``N`` updates).
     With ``endpoint=False`` the last phase reaches ``e`` one step after the run.
+    ``warmup_offset=k`` starts the first phase `k` steps before step 0, as in
+    `warmup_decay`: step ``i < W`` is at progress ``(i + k) / (W + k)``, and
+    the landmarks after it do not move (``W``, ``2 W``, the end).
+
+    With ``W = warmup_steps`` (a real number), ``k = warmup_offset``, ``M``
+    the last step (``N - 1``, or ``N`` with ``endpoint=False``) and
+    ``f(a, b, p)`` the `anneal` shape from ``a`` to ``b`` at progress ``p``:
+
+    .. math::
+        x_i = \begin{cases}
+        f(s, P, \tfrac{i + k}{W + k}) & i < W \\
+        f(P, e, \tfrac{i - W}{M - W}) & W \le i
+        \end{cases}
+
+    (with `three_phase`: ``f(P, s, (i - W) / W)`` for ``W <= i < 2 W``, then
+    ``f(s, e, (i - 2 W) / (M - 2 W))``). A landmark on a whole step is exact.
 
     Examples
     --------
     >>> one_cycle(5, peak=1.0, warmup_steps=2, div_factor=4.0, final_div_factor=2.5,
     ...           anneal="linear")
     array([0.25 , 0.625, 1.   , 0.55 , 0.1  ])
+    >>> one_cycle(5, peak=1.0, warmup_steps=1.5, div_factor=4.0, final_div_factor=2.5,
+    ...           anneal="linear", warmup_offset=0.5)
+    array([0.4375, 0.8125, 0.82  , 0.46  , 0.1   ])
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
-    w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
     peak = check.real(peak, "peak")
     first = peak / check.positive(div_factor, "div_factor")
     last = first / check.positive(final_div_factor, "final_div_factor")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
-    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal, n)
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
+    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal, n,
+                      offset)
     return render(plan.plan(n), dtype, out, backend)
 
 
@@ -575,6 +597,7 @@ def one_cycle_momentum(
     three_phase: bool = False,
     anneal: str = "cosine",
     endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -585,7 +608,8 @@ def one_cycle_momentum(
     From `start` (max momentum) to `peak` (the momentum at the learning-rate
     peak) over `warmup_steps`, then back to `start` at the last step; with
     `three_phase`, back to `start` over another `warmup_steps`, then held.
-    `warmup_steps` (possibly real) and `endpoint` are as in `one_cycle`.
+    `warmup_steps` (possibly real), `endpoint` and `warmup_offset` are as in
+    `one_cycle`.
 
     Examples
     --------
@@ -594,11 +618,12 @@ def one_cycle_momentum(
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
-    w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
     start, peak = check.real(start, "start"), check.real(peak, "peak")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
     plan = _one_cycle(m, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal,
-                      n)
+                      n, offset)
     return render(plan.plan(n), dtype, out, backend)
 
 
