@@ -6,7 +6,14 @@ single buffer: no concatenation, no temporaries.
 
 Landmarks are exact: ``x[0] == start`` when there is a warmup,
 ``x[warmup_steps] == peak``, and ``x[-1] == end`` when the last phase has at
-least two steps. Every composite takes ``endpoint=False`` to lay itself out
+least two steps. A phase length may be a real number of steps (a float,
+where the original puts a boundary between two steps: torch's
+``pct_start * N - 1``, a cooldown from ``(1 - frac) * N``): the value at
+step ``i`` is then the shape at ``i`` relative to the real-valued boundary,
+and a float that is a whole number gives exactly what the int gives.
+Durations written as strings (``"5ep"``, ``"10%"``, ``"ceil(3%)"``) are
+whole steps, rounded as written. `cosine_restarts` lays its cycles out by the
+step and takes whole steps only. Every composite takes ``endpoint=False`` to lay itself out
 one step longer and stop before `end` (``f(N + 1, ...)[:-1]``, the torch / HF
 convention); the warmups take ``warmup_offset`` (a ramp that starts before
 step 0). A warmup of 0 steps means none (the schedule starts at
@@ -175,13 +182,24 @@ def warmup_decay(
 ) -> FloatArray:
     r"""Warmup from `start` to `peak`, then decay to `end`, shapes chosen by name.
 
-    With ``W = warmup_steps`` and ``N = total_steps``: steps ``0 .. W-1``
-    follow the warmup shape over progress ``i / W``; steps ``W .. N-1``
-    follow the decay shape over progress ``(i - W) / (N - 1 - W)``. See the
-    module docstring for the shapes and their options.
+    With ``W = warmup_steps``, ``k = warmup_offset`` and ``E`` the step
+    where the decay reaches `end` (``N - 1`` for ``N = total_steps``):
+
+    .. math::
+        x_i = \begin{cases}
+        \mathrm{warmup}(s, P, \tfrac{i + k}{W + k}) & i < W \\
+        \mathrm{decay}(P, e, \tfrac{i - W}{E - W}) & W \le i \le E \\
+        e & i > E
+        \end{cases}
+
+    See the module docstring for the shapes and their options. `W` (and
+    `decay_steps`) may be real numbers (floats): the boundary then lies
+    between two steps and each step takes its phase's shape at its own
+    progress, as code that compares ``step < warmup`` does; a whole-number
+    float is the int. Strings (``"5ep"``, ``"10%"``) are whole steps.
 
     `decay_steps` ends the decay early: `end` is reached at step
-    ``W + decay_steps - 1`` (at ``W + decay_steps`` with ``endpoint=False``)
+    ``E = W + decay_steps - 1`` (at ``W + decay_steps`` with ``endpoint=False``)
     and held to the end of the run (nanoGPT's ``lr_decay_iters < max_iters``).
 
     With ``endpoint=False`` the schedule is laid out one step longer and cut:
@@ -202,6 +220,8 @@ def warmup_decay(
     ...              warmup_offset=1)
     array([0.33333333, 0.66666667, 1.        , 0.75      , 0.5       ,
            0.25      ])
+    >>> warmup_decay(5, peak=1.0, warmup_steps=1.5, decay="linear")
+    array([0.        , 0.66666667, 0.8       , 0.4       , 0.        ])
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
@@ -255,9 +275,10 @@ def warmup_cosine(
         \end{cases}
 
     ``x[0] == start`` (if ``W > 0``), ``x[W] == peak`` and ``x[-1] == end``,
-    exactly. `endpoint`, `warmup_offset` and `decay_steps` are as in
-    `warmup_decay`: ``warmup_cosine(N, ..., endpoint=False)`` is the Hugging
-    Face ``get_cosine_schedule_with_warmup`` shape (`end` one step after the run).
+    exactly. `endpoint`, `warmup_offset`, `decay_steps` and real-valued
+    (float) lengths are as in `warmup_decay`: ``warmup_cosine(N, ...,
+    endpoint=False)`` is the Hugging Face ``get_cosine_schedule_with_warmup``
+    shape (`end` one step after the run).
 
     Examples
     --------
@@ -295,6 +316,9 @@ def warmup_linear(
         s + (P - s)\, i / W & i < W \\
         P + (e - P)\,\frac{i - W}{N - 1 - W} & i \ge W
         \end{cases}
+
+    `endpoint`, `warmup_offset`, `decay_steps` and real-valued (float)
+    lengths are as in `warmup_decay`.
 
     Examples
     --------
@@ -343,7 +367,15 @@ def wsd(
 
     `endpoint` and `warmup_offset` are as in `warmup_decay`: without
     `endpoint` the cooldown still takes the last ``D`` steps but reaches
-    `end` one step after them.
+    `end` one step after them. With ``E = N - 1`` (``N`` without
+    `endpoint`) and ``S(i)`` the stable phase's value, the cooldown is
+
+    .. math:: x_i = \mathrm{decay}\left(S(N - D), e,
+              \frac{i - (N - D)}{E - (N - D)}\right), \quad i \ge N - D
+
+    `W` and `D` may be real numbers (floats), as in `warmup_decay`: a
+    cooldown fraction ``frac`` of the run is ``decay_steps=frac * N``, the
+    cooldown then starting between two steps, at ``(1 - frac) N``.
 
     Examples
     --------
@@ -352,6 +384,8 @@ def wsd(
     >>> wsd(8, peak=1.0, warmup_steps=2, decay_steps=3, endpoint=False)
     array([0.        , 0.5       , 1.        , 1.        , 1.        ,
            1.        , 0.66666667, 0.33333333])
+    >>> wsd(6, peak=1.0, decay_steps=2.5, endpoint=False)
+    array([1. , 1. , 1. , 1. , 0.8, 0.4])
     """
     n = check.length(total_steps, steps_per_epoch)
     grow = _layout(n, endpoint) - n
