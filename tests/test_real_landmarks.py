@@ -330,3 +330,42 @@ def test_bad_real_boundaries_are_named(call, exc, message):
 def test_subnormal_phase_is_refused():
     with pytest.raises(ValueError, match=r"slope .* overflows; got .*warmup_steps=5e-324"):
         sa.warmup_linear(4, peak=1.0, warmup_steps=5e-324)
+
+
+# --- envelope --------------------------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=80)
+@given(n=st.integers(1, 40), wf=FRACTIONS, cf=FRACTIONS, endpoint=st.booleans(), data=st.data())
+def test_envelope_real_ramps_match_the_formula_and_windows_are_slices(n, wf, cf, endpoint,
+                                                                       data):
+    w = wf * n
+    c = cf * (n - w)
+    base = sa.cosine(n, start=2.0, end=0.5)
+    got = sa.envelope(base, warmup_steps=w, cooldown_steps=c, endpoint=endpoint)
+    last = n - 1 if endpoint else n
+    want = [base[i] * (min(1.0, i / w) if w else 1.0) * (min(1.0, (last - i) / c) if c else 1.0)
+            for i in range(n)]
+    close(got, np.array(want), 2.0)
+    a = data.draw(st.integers(0, n))
+    b = data.draw(st.integers(a, n))
+    assert np.array_equal(sa.window(sa.envelope, a, b, base, warmup_steps=w, cooldown_steps=c,
+                                    endpoint=endpoint), got[a:b])
+    spec = {"name": "envelope", "values": {"name": "cosine", "total_steps": n, "start": 2.0,
+                                           "end": 0.5},
+            "warmup_steps": w, "cooldown_steps": c, "endpoint": endpoint}
+    built = sa.from_spec(spec)
+    assert np.array_equal(built, got)
+    assert np.array_equal(sa.window(sa.from_spec, a, b, spec), got[a:b])
+    whole = float(math.floor(w))
+    assert np.array_equal(sa.envelope(base, warmup_steps=whole, cooldown_steps=0.0),
+                          sa.envelope(base, warmup_steps=int(whole), cooldown_steps=0))
+
+
+def test_envelope_real_ramps_must_fit():
+    with pytest.raises(ValueError, match=r"^warmup_steps \+ cooldown_steps must be <= the "
+                                         r"length, got warmup_steps=2\.5, cooldown_steps=2\.75"):
+        sa.envelope([1.0] * 5, warmup_steps=2.5, cooldown_steps=2.75)
+    with pytest.raises(ValueError, match=r"^cooldown_steps must be >= 0, got "
+                                         r"cooldown_steps=-0\.5$"):
+        sa.envelope([1.0] * 5, cooldown_steps=-0.5)
