@@ -369,3 +369,24 @@ def test_envelope_real_ramps_must_fit():
     with pytest.raises(ValueError, match=r"^cooldown_steps must be >= 0, got "
                                          r"cooldown_steps=-0\.5$"):
         sa.envelope([1.0] * 5, cooldown_steps=-0.5)
+
+
+@settings(deadline=None, max_examples=60)
+@given(n=st.integers(1, 60), w=st.integers(0, 10), cycle=st.integers(1, 9),
+       mul=st.sampled_from([1.0, 1.5, 2.0]), k=st.sampled_from([0.0, 0.5, 1.0, 4.0]),
+       endpoint=st.booleans(), data=st.data())
+def test_cosine_restarts_offset_windows_backends(n, w, cycle, mul, k, endpoint, data):
+    w = min(w, n)
+    kwargs = {"peak": 1.0, "cycle_steps": cycle, "cycle_mul": mul, "warmup_steps": w,
+              "warmup_offset": k, "start": 0.2, "end": 0.1, "endpoint": endpoint}
+    whole = sa.cosine_restarts(n, **kwargs, backend="numpy")
+    plain = sa.cosine_restarts(n, **dict(kwargs, warmup_offset=0.0), backend="numpy")
+    assert np.array_equal(whole[w:], plain[w:])  # only the warmup moves
+    close(whole[:w], np.array([0.2 + 0.8 * (i + k) / (w + k) for i in range(w)]))
+    a = data.draw(st.integers(0, n))
+    b = data.draw(st.integers(a, n))
+    for backend in ("numpy", "numba"):
+        got = sa.cosine_restarts(n, **kwargs, backend=backend)
+        close(got, whole)
+        assert np.array_equal(sa.window(sa.cosine_restarts, a, b, n, **kwargs, backend=backend),
+                              got[a:b])
