@@ -441,8 +441,8 @@ class Builder:
         `stop`, not including it -- including it when `closed` (the last phase
         of a schedule, or a decay followed by a hold of its end value). A
         landmark on a whole step is pinned to its value: `start` at ``t0``,
-        and `end` at ``t1`` when closed (an open phase leaves that step to the
-        next phase, which starts there). A closed phase whose landmarks
+        and a blend's `end` at ``t1`` when closed (an open phase leaves that
+        step to the next phase, which starts there). A closed phase whose landmarks
         coincide (one step) holds `start`. Kinds that are not blends
         (`_formulas.BLENDS` or ``geometric``) take ``(start, *shape)`` with
         ``x`` counted from ``t0`` (``inverse_sqrt``); ``constant`` holds
