@@ -390,3 +390,28 @@ def test_cosine_restarts_offset_windows_backends(n, w, cycle, mul, k, endpoint, 
         close(got, whole)
         assert np.array_equal(sa.window(sa.cosine_restarts, a, b, n, **kwargs, backend=backend),
                               got[a:b])
+
+
+@settings(deadline=None, max_examples=80)
+@given(n=st.integers(2, 60), wf=FRACTIONS, k=st.sampled_from([0.0, 0.5, 1.0]),
+       decay=st.sampled_from(["linear", "cosine"]), endpoint=st.booleans(),
+       three=st.booleans())
+def test_composites_and_interp_share_one_mechanism(n, wf, k, decay, endpoint, three):
+    # the same real-valued knots give the same values bit for bit
+    last = n - 1 if endpoint else n
+    w = wf * (n - 1)
+    assume(w < last)  # a tie at the last step: the composite keeps the peak, interp the end
+    got = sa.warmup_decay(n, peak=1.0, warmup_steps=w, start=0.2, end=0.1, decay=decay,
+                          warmup_offset=k, endpoint=endpoint)
+    want = sa.interp(n, steps=[-k, w, last], values=[0.2, 1.0, 0.1],
+                     shapes=["linear", decay])
+    assert np.array_equal(got, want)
+    w = w / 2 if three else w
+    got = sa.one_cycle(n, peak=1.0, warmup_steps=w, div_factor=4.0, final_div_factor=2.0,
+                       anneal=decay, three_phase=three, warmup_offset=k, endpoint=endpoint)
+    steps, values = [-k, w, last], [0.25, 1.0, 0.125]
+    if three:
+        steps, values = [-k, w, 2 * w, last], [0.25, 1.0, 0.25, 0.125]
+    assume(steps[-2] < last)
+    want = sa.interp(n, steps=steps, values=values, shapes=decay)
+    assert np.array_equal(got, want)
