@@ -10,7 +10,9 @@ grammar, resolved by `duration`:
 * an ``int`` is a number of steps;
 * ``"<x>ep"`` is ``x`` epochs (``x`` may be fractional), which needs
   ``steps_per_epoch``;
-* ``"<x>%"`` is ``x`` percent of the total length (not for the total itself).
+* ``"<x>%"`` is ``x`` percent of the total length (not for the total itself);
+* a float, where a phase boundary may lie between two steps (`landmark`: the
+  warmup and decay lengths of the composites), is a real number of steps.
 
 Epochs and percentages are rounded to the nearest whole step, halves up;
 ``"ceil(<x>%)"``, ``"floor(<x>ep)"`` (and ``"round(...)"``, the default) choose the
@@ -162,6 +164,28 @@ def within(value: Any, name: str, total: int, steps_per_epoch: Any = None) -> in
             f"{name} must be <= total_steps, got {name}={result}, total_steps={total}"
         )
     return result
+
+
+def landmark(value: Any, name: str, total: int, steps_per_epoch: Any = None) -> int | float:
+    """Resolve a phase length inside ``[0, total]`` that may be a real number of steps.
+
+    A float (Python or NumPy) is a real-valued number of steps, taken as it is:
+    the phase boundary it makes lies between two steps (``2.5``), or on one
+    (``2.0``, the same as ``2``). An int and a duration string resolve as in
+    `within`: ``"<x>ep"`` and ``"<x>%"`` are rounded to whole steps as written
+    (``"ceil(3%)"``); write the product yourself (``0.03 * n``) for the real
+    value.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f":
+        value = value[()]
+    if isinstance(value, (float, np.floating)):
+        result = nonnegative(value, name)
+        if result > total:
+            raise ValueError(
+                f"{name} must be <= total_steps, got {name}={result!r}, total_steps={total}"
+            )
+        return result
+    return within(value, name, total, steps_per_epoch)
 
 
 def real(value: Any, name: str) -> float:

@@ -463,15 +463,92 @@ class Plan:
 class Builder:
     """Appends pieces one after another; composites are written with it.
 
-    Each method adds one primitive shape of ``n`` steps (nothing when ``n`` is
-    0) and pins its landmarks: the first value, and the last one when the
-    shape has an `endpoint`.
+    Each integer method adds one primitive shape of ``n`` steps (nothing when
+    ``n`` is 0) and pins its landmarks: the first value, and the last one when
+    the shape has an `endpoint`.
+
+    Phases between *real-valued* landmarks go through `to`: the builder keeps
+    `mark`, the real-valued step where the next phase starts (0 at first; a
+    warmup that starts before step 0 sets it negative with `start_at`), and
+    each phase covers the whole steps up to its end landmark. Whole landmarks
+    give the pieces and values of the integer methods, so one code path serves
+    both. `limit`, when given, caps every phase there.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.length = 0
+        self.mark = 0.0
+        self.limit = limit
         self.pieces: list[Piece] = []
         self.pins: dict[int, float] = {}
+
+    def start_at(self, mark: float) -> Builder:
+        """Put the landmark where the first phase starts at the real-valued step `mark`.
+
+        Only before the first piece, and at or before step 0 (a warmup that
+        starts before step 0): the first phase still covers the steps from 0.
+        """
+        if self.length or mark > 0:
+            raise AssertionError("start_at is for the first phase, at or before step 0")
+        self.mark = float(mark)
+        return self
+
+    def to(
+        self,
+        stop: float,
+        kind: str,
+        start: float,
+        end: float,
+        *shape: float,
+        closed: bool = False,
+        reverse: bool = False,
+    ) -> Builder:
+        """Append the phase from the landmark `mark` to the real-valued landmark `stop`.
+
+        With ``t0 = mark`` and ``t1 = stop``, whole step ``i`` of the phase
+        takes the shape from `start` to `end` at progress ``(i - t0) / (t1 -
+        t0)``: local coordinate ``x = i - t0`` over a span of ``t1 - t0``
+        (`reverse` plays the shape from `end` backwards, ``x = t1 - i``). The
+        phase covers the steps from where the previous one stopped up to
+        `stop`, not including it -- including it when `closed` (the last phase
+        of a schedule, or a decay followed by a hold of its end value). A
+        landmark on a whole step is pinned to its value: `start` at ``t0``,
+        and a blend's `end` at ``t1`` when closed (an open phase leaves that
+        step to the next phase, which starts there). A closed phase whose landmarks
+        coincide (one step) holds `start`. Kinds that are not blends
+        (`_formulas.BLENDS` or ``geometric``) take ``(start, *shape)`` with
+        ``x`` counted from ``t0`` (``inverse_sqrt``); ``constant`` holds
+        `start`. Afterwards `mark` is `stop` (it never moves backwards).
+
+        Examples
+        --------
+        >>> b = Builder().to(1.5, "linear", 0.0, 3.0).to(3.0, "linear", 3.0, 0.0, closed=True)
+        >>> render(b.plan())
+        array([0., 2., 2., 0.])
+        """
+        t0 = self.mark
+        self.mark = max(t0, float(stop))
+        lo = self.length
+        hi = math.floor(stop) + 1 if closed else math.ceil(stop)
+        if self.limit is not None:
+            hi = min(hi, self.limit)
+        n = hi - lo
+        if n <= 0:
+            return self
+        x0 = lo - t0
+        first = ((0, start),) if x0 == 0 else ()
+        span = stop - t0
+        if kind == "constant" or span <= 0:
+            return self.add("constant", n, (start,), pins=first)
+        if kind not in BLENDS and kind != "geometric":
+            return self.add(kind, n, (start, *shape), x0=x0, pins=first)
+        last = stop - lo
+        pins = (*first, (int(last), end)) if closed and last == int(last) else first
+        if reverse:
+            return self.add(kind, n, (end, start, span, *shape), x0=last, direction=-1.0,
+                            pins=pins)
+        return self.add(kind, n, (start, end, span, *shape), x0=x0, pins=pins)
+
 
     def add(
         self,
@@ -510,27 +587,20 @@ class Builder:
         *shape: float,
         endpoint: bool = True,
         reverse: bool = False,
-        offset: float = 0.0,
     ) -> Builder:
         """A shape from `start` to `end` (see ``_formulas``), `end` at ``n - 1``.
 
         Without `endpoint` the progress runs over ``n`` steps and `end` would
         come one step after the piece (the convention for all but the last
         piece of a join). `reverse` plays the shape backwards in time: the
-        piece then goes from `end` to `start`. A positive `offset` starts the
-        shape that many steps before the piece (its first value is already
-        past the start) and lengthens the span by as much, so the far end
-        stays where it was.
+        piece then goes from `end` to `start`.
         """
-        span = (max(n - 1, 1) if endpoint else n) + offset
+        span = max(n - 1, 1) if endpoint else n
         params = (start, end, float(span), *shape)
-        first = () if offset else ((0, end if reverse else start),)
-        last = (int(span - offset), start if reverse else end)
         if reverse:
-            return self.add(kind, n, params, x0=float(span - offset), direction=-1.0,
-                            pins=(*first, last) if offset == int(offset) else first)
-        return self.add(kind, n, params, x0=float(offset),
-                        pins=(*first, last) if offset == int(offset) else first)
+            return self.add(kind, n, params, x0=float(span), direction=-1.0,
+                            pins=((0, end), (span, start)))
+        return self.add(kind, n, params, pins=((0, start), (span, end)))
 
     def exponential(
         self, n: int, start: float, rate: float, period: float, staircase: bool, x0: float = 0.0
@@ -541,15 +611,11 @@ class Builder:
             "exponential", n, (start, rate, period, float(staircase)), x0=x0, pins=pins
         )
 
-    def geometric(
-        self, n: int, start: float, end: float, *, endpoint: bool = True, offset: float = 0.0
-    ) -> Builder:
+    def geometric(self, n: int, start: float, end: float, *, endpoint: bool = True) -> Builder:
         """Geometric progression from `start` to `end` (same sign, nonzero); see `blend`."""
-        span = (max(n - 1, 1) if endpoint else n) + offset
-        first = () if offset else ((0, start),)
-        last = ((int(span - offset), end),) if offset == int(offset) else ()
-        return self.add("geometric", n, (start, end, float(span)), x0=float(offset),
-                        pins=(*first, *last))
+        span = max(n - 1, 1) if endpoint else n
+        return self.add("geometric", n, (start, end, float(span)),
+                        pins=((0, start), (span, end)))
 
     def knots(
         self, steps: tuple[float, ...], values: tuple[float, ...], shapes: tuple[str, ...],
@@ -559,31 +625,20 @@ class Builder:
 
         Step ``i`` with ``steps[k] <= i < steps[k + 1]`` follows ``shapes[k]`` from
         ``values[k]`` to ``values[k + 1]`` at progress ``(i - steps[k]) / (steps[k + 1]
-        - steps[k])``; before the first knot the first value holds, from the last
-        knot on the last value. A knot at an integer step is pinned to its value
-        exactly; the builder must be empty.
+        - steps[k])`` (one `to` per gap); before the first knot the first value holds,
+        from the last knot on the last value. A knot at a whole step is pinned to its
+        value exactly; the builder must be empty.
         """
         if self.length:
             raise AssertionError("knots must fill an empty builder")
-        bounds = list(itertools.accumulate(
-            (min(max(math.ceil(t), 0), total) for t in steps), max))  # never backwards
-        self.constant(bounds[0], values[0])
+        self.limit = total
+        self.constant(min(max(math.ceil(steps[0]), 0), total), values[0])
+        self.mark = steps[0]
         for k, shape in enumerate(shapes):
-            lo, hi = bounds[k], bounds[k + 1]
-            if hi <= lo:
-                continue
-            a, b = values[k], values[k + 1]
-            x0 = lo - steps[k]
-            pins = ((0, a),) if x0 == 0 else ()
-            if shape == "constant":
-                self.add("constant", hi - lo, (a,), pins=pins)
-            else:
-                kind = "geometric" if shape == "exponential" else shape
-                extra = (1.0,) if kind == "cosine" else ()
-                self.add(kind, hi - lo, (a, b, steps[k + 1] - steps[k], *extra), x0=x0,
-                         pins=pins)
-        self.constant(total - bounds[-1], values[-1])
-        return self
+            kind = "geometric" if shape == "exponential" else shape
+            extra = (1.0,) if kind == "cosine" else ()
+            self.to(steps[k + 1], kind, values[k], values[k + 1], *extra)
+        return self.constant(total - self.length, values[-1])
 
     def cycles(self, sizes: Any, counts: Any, phases: list[Phase]) -> Builder:
         """Append runs of cycles as one `Cycles` element (nothing when there are none).

@@ -11,6 +11,7 @@ inputs are read before anything is written.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from . import _check as check
 from ._plan import span, window
 from ._types import Duration, FloatArray
-from .primitives import linear
+from .primitives import interp
 
 __all__ = [
     "add",
@@ -247,8 +248,9 @@ def envelope(
     factor falls to 0 at the last step. With ``endpoint=False`` it falls to 0
     one step after the last, ``min(1, (N - i) / C)``: big_vision's
     ``warmup_steps``/``cooldown_steps`` (its last update still trains).
-    Durations may be steps, ``"<x>ep"`` or ``"<x>%"``; ``W + C`` may not
-    exceed the length.
+    Durations may be steps, ``"<x>ep"`` or ``"<x>%"`` (whole steps), or a
+    float, a real number of steps (the formula as written, e.g. a cooldown
+    over the last ``0.2 * N`` steps); ``W + C`` may not exceed the length.
 
     Examples
     --------
@@ -256,6 +258,8 @@ def envelope(
     array([0. , 0.5, 1. , 1. , 0.5, 0. ])
     >>> envelope([1.0] * 6, warmup_steps=2, cooldown_steps=2, endpoint=False)
     array([0. , 0.5, 1. , 1. , 1. , 0.5])
+    >>> envelope([1.0] * 6, warmup_steps=2.5, cooldown_steps=2.5)
+    array([0. , 0.4, 0.8, 0.8, 0.4, 0. ])
     """
     arr = _values(values)
     n = arr.shape[0]
@@ -271,10 +275,10 @@ def envelope(
 
 def envelope_steps(
     n: int, warmup_steps: Duration, cooldown_steps: Duration, steps_per_epoch: int | None
-) -> tuple[int, int]:
-    """`envelope`'s warmup and cooldown lengths in steps, checked against the length `n`."""
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
-    c = check.within(cooldown_steps, "cooldown_steps", n, steps_per_epoch)
+) -> tuple[float, float]:
+    """`envelope`'s warmup and cooldown lengths in steps (real), checked against the length `n`."""
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    c = check.landmark(cooldown_steps, "cooldown_steps", n, steps_per_epoch)
     if w + c > n:
         raise ValueError(
             "warmup_steps + cooldown_steps must be <= the length, got "
@@ -284,24 +288,24 @@ def envelope_steps(
 
 
 def apply_envelope(
-    buf: FloatArray, start: int, n: int, w: int, c: int, endpoint: bool = True
+    buf: FloatArray, start: int, n: int, w: float, c: float, endpoint: bool = True
 ) -> None:
     """Multiply steps ``[start, start + len(buf))`` of an `n`-step schedule by the envelope.
 
-    Only the window's factors are computed; windows of the ramps equal their
-    slices, so any window equals the slice of the whole bit for bit. The
-    cooldown reaches 0 at step ``n - 1`` (`endpoint`) or one step after it.
+    The ramps are `interp` knots (real-valued): the warmup from 0 at step 0
+    to 1 at ``w``, the cooldown from 1 at ``n - 1 - c`` to 0 at ``n - 1``
+    (`endpoint`; one step later without). Only the window's factors are
+    computed; windows of the ramps equal their slices, so any window equals
+    the slice of the whole bit for bit.
     """
     stop = start + buf.shape[0]
-    lo, hi = start, min(stop, w)
+    lo, hi = start, min(stop, math.ceil(w))
     if lo < hi:
-        buf[: hi - start] *= window(linear, lo, hi, w, start=0.0, end=1.0, endpoint=False)
-    lo, hi = max(start, n - c), stop
+        buf[: hi - start] *= window(interp, lo, hi, n, steps=[0.0, w], values=[0.0, 1.0])
+    last = n - int(endpoint)  # the cooldown's factor is 0 here
+    lo, hi = max(start, math.ceil(last - c), 0), stop
     if c and lo < hi:
-        k = int(endpoint)  # the exact-end ramp is linear(c + 1)[1:]
-        ramp = window(linear, lo - (n - c) + k, hi - (n - c) + k, c + k, start=1.0, end=0.0,
-                      endpoint=bool(endpoint))
-        buf[lo - start :] *= ramp
+        buf[lo - start :] *= window(interp, lo, hi, n, steps=[last - c, last], values=[1.0, 0.0])
 
 
 def cut_bounds(n: int, start: Any, stop: Any) -> tuple[int, int]:

@@ -6,7 +6,14 @@ single buffer: no concatenation, no temporaries.
 
 Landmarks are exact: ``x[0] == start`` when there is a warmup,
 ``x[warmup_steps] == peak``, and ``x[-1] == end`` when the last phase has at
-least two steps. Every composite takes ``endpoint=False`` to lay itself out
+least two steps. A phase length may be a real number of steps (a float,
+where the original puts a boundary between two steps: torch's
+``pct_start * N - 1``, a cooldown from ``(1 - frac) * N``): the value at
+step ``i`` is then the shape at ``i`` relative to the real-valued boundary,
+and a float that is a whole number gives exactly what the int gives.
+Durations written as strings (``"5ep"``, ``"10%"``, ``"ceil(3%)"``) are
+whole steps, rounded as written. `cosine_restarts` lays its cycles out by the
+step and takes whole steps only. Every composite takes ``endpoint=False`` to lay itself out
 one step longer and stop before `end` (``f(N + 1, ...)[:-1]``, the torch / HF
 convention); the warmups take ``warmup_offset`` (a ramp that starts before
 step 0). A warmup of 0 steps means none (the schedule starts at
@@ -33,6 +40,7 @@ constant        hold the peak, no `end` (decay only)          --
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,21 +115,27 @@ def _geometric_ok(a: float, b: float, what: str) -> None:
         )
 
 
-def _warmup(
-    builder: Builder, shape: str, n: int, start: float, peak: float, offset: float = 0.0
-) -> None:
-    """Append a warmup of `n` steps from `start`; the peak comes right after it.
+def _covers(t0: float, t1: float, closed: bool) -> bool:
+    """Whether a phase from landmark `t0` to `t1` has a whole step (see `Builder.to`)."""
+    return (math.floor(t1) + 1 if closed else math.ceil(t1)) > max(math.ceil(t0), 0)
 
-    With an `offset` the warmup starts `offset` steps before its first step.
+
+def _warmup(
+    builder: Builder, shape: str, w: float, start: float, peak: float, offset: float = 0.0
+) -> None:
+    """Append a warmup from `start` that reaches `peak` at the (real-valued) step `w`.
+
+    The warmup starts `offset` steps before step 0 (``Builder.start_at``), so
+    step ``i`` is at progress ``(i + offset) / (w + offset)``; the peak
+    itself belongs to the next phase.
     """
+    builder.start_at(-offset)
     if shape == "exponential":
-        if n:
+        if _covers(-offset, w, False):
             _geometric_ok(start, peak, "warmup")
-        builder.geometric(n, start, peak, endpoint=False, offset=offset)
-    elif shape == "one_minus_sqrt":
-        builder.blend(shape, n, peak, start, endpoint=False, reverse=True, offset=offset)
+        builder.to(w, "geometric", start, peak)
     else:
-        builder.blend(shape, n, start, peak, *_defaults(shape), endpoint=False, offset=offset)
+        builder.to(w, shape, start, peak, *_defaults(shape), reverse=shape == "one_minus_sqrt")
 
 
 def _layout(n: int, endpoint: Any) -> int:
@@ -132,19 +146,15 @@ def _layout(n: int, endpoint: Any) -> int:
 
 
 def _decay(
-    builder: Builder, shape: str, n: int, peak: float, end: float, shape_options: tuple[float, ...]
+    builder: Builder, shape: str, stop: float, peak: float, end: float,
+    shape_options: tuple[float, ...],
 ) -> None:
-    """Append a decay of `n` steps from `peak` to `end` (exact at the last step)."""
-    if shape == "constant":
-        builder.constant(n, peak)
-    elif shape == "inverse_sqrt":
-        builder.add("inverse_sqrt", n, (peak, *shape_options), pins=((0, peak),))
-    elif shape == "exponential":
-        if n:
+    """Append a decay from `peak` at the builder's mark to `end` at step `stop` (included)."""
+    if shape == "exponential":
+        if _covers(builder.mark, stop, True):
             _geometric_ok(peak, end, "decay")
-        builder.geometric(n, peak, end)
-    else:
-        builder.blend(shape, n, peak, end, *shape_options)
+        shape = "geometric"
+    builder.to(stop, shape, peak, end, *shape_options, closed=True)
 
 
 def _check_end(shape: str, end: float, name: str) -> None:
@@ -172,13 +182,24 @@ def warmup_decay(
 ) -> FloatArray:
     r"""Warmup from `start` to `peak`, then decay to `end`, shapes chosen by name.
 
-    With ``W = warmup_steps`` and ``N = total_steps``: steps ``0 .. W-1``
-    follow the warmup shape over progress ``i / W``; steps ``W .. N-1``
-    follow the decay shape over progress ``(i - W) / (N - 1 - W)``. See the
-    module docstring for the shapes and their options.
+    With ``W = warmup_steps``, ``k = warmup_offset`` and ``E`` the step
+    where the decay reaches `end` (``N - 1`` for ``N = total_steps``):
+
+    .. math::
+        x_i = \begin{cases}
+        \mathrm{warmup}(s, P, \tfrac{i + k}{W + k}) & i < W \\
+        \mathrm{decay}(P, e, \tfrac{i - W}{E - W}) & W \le i \le E \\
+        e & i > E
+        \end{cases}
+
+    See the module docstring for the shapes and their options. `W` (and
+    `decay_steps`) may be real numbers (floats): the boundary then lies
+    between two steps and each step takes its phase's shape at its own
+    progress, as code that compares ``step < warmup`` does; a whole-number
+    float is the int. Strings (``"5ep"``, ``"10%"``) are whole steps.
 
     `decay_steps` ends the decay early: `end` is reached at step
-    ``W + decay_steps - 1`` (at ``W + decay_steps`` with ``endpoint=False``)
+    ``E = W + decay_steps - 1`` (at ``W + decay_steps`` with ``endpoint=False``)
     and held to the end of the run (nanoGPT's ``lr_decay_iters < max_iters``).
 
     With ``endpoint=False`` the schedule is laid out one step longer and cut:
@@ -199,31 +220,34 @@ def warmup_decay(
     ...              warmup_offset=1)
     array([0.33333333, 0.66666667, 1.        , 0.75      , 0.5       ,
            0.25      ])
+    >>> warmup_decay(5, peak=1.0, warmup_steps=1.5, decay="linear")
+    array([0.        , 0.66666667, 0.8       , 0.4       , 0.        ])
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
     offset = check.nonnegative(warmup_offset, "warmup_offset")
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
     warmup = check.choice(warmup, "warmup", WARMUP_SHAPES)
     decay = check.choice(decay, "decay", DECAY_SHAPES)
     options = _options(decay, decay_options, "decay_options")
     _check_end(decay, end, "decay")
-    d = m - w
+    d: float = m - w
     if decay_steps is not None:
         if decay in _NO_END:
             raise ValueError(f"decay_steps applies to a decay that reaches end, got "
                              f"decay={decay!r}, decay_steps={decay_steps!r}")
-        d = check.within(decay_steps, "decay_steps", n, steps_per_epoch) + (m - n)
-        if w + d > m:
+        given = check.landmark(decay_steps, "decay_steps", n, steps_per_epoch)
+        if w + given > n:
             raise ValueError(
                 "warmup_steps + decay_steps must be <= total_steps, got "
-                f"warmup_steps={w}, decay_steps={d - (m - n)}, total_steps={n}"
+                f"warmup_steps={w}, decay_steps={given}, total_steps={n}"
             )
-    builder = Builder()
+        d = given + (m - n)
+    builder = Builder(limit=m)
     _warmup(builder, warmup, w, start, peak, offset)
-    _decay(builder, decay, d, peak, end, options)
-    builder.constant(m - w - d, end)
+    _decay(builder, decay, w + d - 1, peak, end, options)  # end at step W + D - 1
+    builder.constant(m - builder.length, end)
     return render(builder.plan(n), dtype, out, backend)
 
 
@@ -251,9 +275,10 @@ def warmup_cosine(
         \end{cases}
 
     ``x[0] == start`` (if ``W > 0``), ``x[W] == peak`` and ``x[-1] == end``,
-    exactly. `endpoint`, `warmup_offset` and `decay_steps` are as in
-    `warmup_decay`: ``warmup_cosine(N, ..., endpoint=False)`` is the Hugging
-    Face ``get_cosine_schedule_with_warmup`` shape (`end` one step after the run).
+    exactly. `endpoint`, `warmup_offset`, `decay_steps` and real-valued
+    (float) lengths are as in `warmup_decay`: ``warmup_cosine(N, ...,
+    endpoint=False)`` is the Hugging Face ``get_cosine_schedule_with_warmup``
+    shape (`end` one step after the run).
 
     Examples
     --------
@@ -291,6 +316,9 @@ def warmup_linear(
         s + (P - s)\, i / W & i < W \\
         P + (e - P)\,\frac{i - W}{N - 1 - W} & i \ge W
         \end{cases}
+
+    `endpoint`, `warmup_offset`, `decay_steps` and real-valued (float)
+    lengths are as in `warmup_decay`.
 
     Examples
     --------
@@ -339,7 +367,15 @@ def wsd(
 
     `endpoint` and `warmup_offset` are as in `warmup_decay`: without
     `endpoint` the cooldown still takes the last ``D`` steps but reaches
-    `end` one step after them.
+    `end` one step after them. With ``E = N - 1`` (``N`` without
+    `endpoint`) and ``S(i)`` the stable phase's value, the cooldown is
+
+    .. math:: x_i = \mathrm{decay}\left(S(N - D), e,
+              \frac{i - (N - D)}{E - (N - D)}\right), \quad i \ge N - D
+
+    `W` and `D` may be real numbers (floats), as in `warmup_decay`: a
+    cooldown fraction ``frac`` of the run is ``decay_steps=frac * N``, the
+    cooldown then starting between two steps, at ``(1 - frac) N``.
 
     Examples
     --------
@@ -348,12 +384,14 @@ def wsd(
     >>> wsd(8, peak=1.0, warmup_steps=2, decay_steps=3, endpoint=False)
     array([0.        , 0.5       , 1.        , 1.        , 1.        ,
            1.        , 0.66666667, 0.33333333])
+    >>> wsd(6, peak=1.0, decay_steps=2.5, endpoint=False)
+    array([1. , 1. , 1. , 1. , 0.8, 0.4])
     """
     n = check.length(total_steps, steps_per_epoch)
     grow = _layout(n, endpoint) - n
     offset = check.nonnegative(warmup_offset, "warmup_offset")
-    w = check.within(warmup_steps, "warmup_steps", n, steps_per_epoch)
-    d = check.within(decay_steps, "decay_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    d = check.landmark(decay_steps, "decay_steps", n, steps_per_epoch)
     if w + d > n:
         raise ValueError(
             "warmup_steps + decay_steps must be <= total_steps, got "
@@ -365,21 +403,21 @@ def wsd(
     decay = check.choice(decay, "decay", ("linear", "cosine", "one_minus_sqrt",
                                          "exponential", "polynomial"))
     options = _options(decay, decay_options, "decay_options")
-    builder = Builder()
+    builder = Builder(limit=n + grow)
     _warmup(builder, warmup, w, start, peak, offset)
-    hold = n - w - d
+    cooldown = n - d  # the landmark where the decay starts
     if stable == "constant":
         if timescale is not None:
             raise ValueError(f"timescale applies only to stable='inverse_sqrt', got {timescale!r}")
-        builder.constant(hold, peak)
+        builder.to(cooldown, "constant", peak, peak)
         top = peak
     else:
         if timescale is None:
             raise ValueError("stable='inverse_sqrt' needs a timescale, got timescale=None")
         tau = check.positive(timescale, "timescale")
-        builder.add("inverse_sqrt", hold, (peak, tau), pins=((0, peak),))
-        top = evaluate("inverse_sqrt", hold, peak, tau)  # where the stable phase has got to
-    _decay(builder, decay, d + grow, top, end, options)
+        top = evaluate("inverse_sqrt", cooldown - w, peak, tau)  # where the stable phase got to
+        builder.to(cooldown, "inverse_sqrt", peak, top, tau)
+    _decay(builder, decay, n + grow - 1, top, end, options)
     return render(builder.plan(n), dtype, out, backend)
 
 
@@ -396,6 +434,7 @@ def cosine_restarts(
     cycle_warmup_steps: Duration = 0,
     start: float = 0.0,
     endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -412,11 +451,17 @@ def cosine_restarts(
     After `cycle_limit` cycles the schedule holds `end`. With
     ``endpoint=False`` the cycles are laid out one step longer and cut (the
     last cycle, when the run ends inside it, stops one step above `end`).
+    ``warmup_offset=k`` starts the first warmup `k` steps before step 0, as
+    in `warmup_decay` (step ``i < W`` at progress ``(i + k) / (W + k)``; the
+    per-cycle warmups are unchanged). The lengths are whole steps: cycles
+    are laid out by the step, so `warmup_steps` is not a real number here.
 
     Examples
     --------
     >>> cosine_restarts(6, peak=1.0, cycle_steps=3)
     array([1. , 0.5, 0. , 1. , 0.5, 0. ])
+    >>> cosine_restarts(6, peak=1.0, cycle_steps=2, warmup_steps=2, warmup_offset=2)
+    array([0.5 , 0.75, 1.  , 0.  , 1.  , 0.  ])
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
@@ -436,8 +481,9 @@ def cosine_restarts(
     decay = check.positive(peak_decay, "peak_decay")
     limit = None if cycle_limit is None else check.integer(cycle_limit, "cycle_limit", minimum=1)
     peak, start, end = check.real(peak, "peak"), check.real(start, "start"), check.real(end, "end")
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
     builder = Builder()
-    _warmup(builder, "linear", w, start, peak)
+    _warmup(builder, "linear", w, start, peak, offset)
     sizes, counts, tops = _restart_cycles(m - w, length, mul, decay, limit, peak)
     warm = np.minimum(sizes, cw)
     builder.cycles(sizes, counts, [
@@ -446,16 +492,6 @@ def cosine_restarts(
     ])
     builder.constant(m - builder.length, end)
     return render(builder.plan(n), dtype, out, backend)
-
-
-def _real_within(value: Any, name: str, n: int, steps_per_epoch: int | None) -> float:
-    """A duration inside ``[0, n]`` that may also be a real number of steps."""
-    if isinstance(value, (float, np.floating)):
-        result = check.nonnegative(value, name)
-        if result > n:
-            raise ValueError(f"{name} must be <= total_steps, got {name}={result}, total_steps={n}")
-        return result
-    return check.within(value, name, n, steps_per_epoch)
 
 
 def _restart_cycles(
@@ -496,27 +532,25 @@ def _restart_cycles(
 
 def _one_cycle(
     n: int, w: float, start: float, peak: float, end: float, three_phase: bool, anneal: str,
-    total: int,
+    total: int, offset: float,
 ) -> Builder:
-    """The one-cycle phases laid out over `n` steps (`total`, the caller's length, or one more)."""
-    builder = Builder()
+    """The one-cycle phases laid out over `n` steps (`total`, the caller's length, or one more).
+
+    Landmarks (real-valued): ``-offset`` (`start`), ``w`` (`peak`), with
+    `three_phase` ``2 w`` (`start` again), and ``n - 1`` (`end`).
+    """
     if three_phase and 2 * w > total:
         raise ValueError(
             f"three_phase needs 2 * warmup_steps <= total_steps, got warmup_steps={w}, "
             f"total_steps={total}"
         )
-    if w != int(w):  # a phase boundary between two steps (torch's pct_start * N - 1)
-        steps = (0.0, w, 2 * w, n - 1.0) if three_phase else (0.0, w, n - 1.0)
-        values = (start, peak, start, end) if three_phase else (start, peak, end)
-        return builder.knots(steps, values, (anneal,) * (len(steps) - 1), n)
-    w = int(w)
-    _warmup(builder, anneal, w, start, peak)
+    builder = Builder(limit=n)
+    _warmup(builder, anneal, w, start, peak, offset)
+    top = peak
     if three_phase:
-        builder.blend(anneal, w, peak, start, *_defaults(anneal), endpoint=False)
-        builder.blend(anneal, n - 2 * w, start, end, *_defaults(anneal))
-    else:
-        builder.blend(anneal, n - w, peak, end, *_defaults(anneal))
-    return builder
+        builder.to(2 * w, anneal, peak, start, *_defaults(anneal))
+        top = start
+    return builder.to(n - 1, anneal, top, end, *_defaults(anneal), closed=True)
 
 
 def one_cycle(
@@ -529,6 +563,7 @@ def one_cycle(
     three_phase: bool = False,
     anneal: str = "cosine",
     endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -548,21 +583,42 @@ def one_cycle(
     ``pct_start * total_steps - 1`` (``one_cycle(N, peak=max_lr,
     warmup_steps=pct_start * N - 1)`` is ``OneCycleLR`` for ``N`` updates).
     With ``endpoint=False`` the last phase reaches ``e`` one step after the run.
+    ``warmup_offset=k`` starts the first phase `k` steps before step 0, as in
+    `warmup_decay`: step ``i < W`` is at progress ``(i + k) / (W + k)``, and
+    the landmarks after it do not move (``W``, ``2 W``, the end).
+
+    With ``W = warmup_steps`` (a real number), ``k = warmup_offset``, ``M``
+    the last step (``N - 1``, or ``N`` with ``endpoint=False``) and
+    ``f(a, b, p)`` the `anneal` shape from ``a`` to ``b`` at progress ``p``:
+
+    .. math::
+        x_i = \begin{cases}
+        f(s, P, \tfrac{i + k}{W + k}) & i < W \\
+        f(P, e, \tfrac{i - W}{M - W}) & W \le i
+        \end{cases}
+
+    (with `three_phase`: ``f(P, s, (i - W) / W)`` for ``W <= i < 2 W``, then
+    ``f(s, e, (i - 2 W) / (M - 2 W))``). A landmark on a whole step is exact.
 
     Examples
     --------
     >>> one_cycle(5, peak=1.0, warmup_steps=2, div_factor=4.0, final_div_factor=2.5,
     ...           anneal="linear")
     array([0.25 , 0.625, 1.   , 0.55 , 0.1  ])
+    >>> one_cycle(5, peak=1.0, warmup_steps=1.5, div_factor=4.0, final_div_factor=2.5,
+    ...           anneal="linear", warmup_offset=0.5)
+    array([0.4375, 0.8125, 0.82  , 0.46  , 0.1   ])
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
-    w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
     peak = check.real(peak, "peak")
     first = peak / check.positive(div_factor, "div_factor")
     last = first / check.positive(final_div_factor, "final_div_factor")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
-    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal, n)
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
+    plan = _one_cycle(m, w, first, peak, last, check.flag(three_phase, "three_phase"), anneal, n,
+                      offset)
     return render(plan.plan(n), dtype, out, backend)
 
 
@@ -575,6 +631,7 @@ def one_cycle_momentum(
     three_phase: bool = False,
     anneal: str = "cosine",
     endpoint: bool = True,
+    warmup_offset: float = 0.0,
     steps_per_epoch: int | None = None,
     dtype: DTypeLike = np.float64,
     out: Any = None,
@@ -585,7 +642,8 @@ def one_cycle_momentum(
     From `start` (max momentum) to `peak` (the momentum at the learning-rate
     peak) over `warmup_steps`, then back to `start` at the last step; with
     `three_phase`, back to `start` over another `warmup_steps`, then held.
-    `warmup_steps` (possibly real) and `endpoint` are as in `one_cycle`.
+    `warmup_steps` (possibly real), `endpoint` and `warmup_offset` are as in
+    `one_cycle`.
 
     Examples
     --------
@@ -594,11 +652,12 @@ def one_cycle_momentum(
     """
     n = check.length(total_steps, steps_per_epoch)
     m = _layout(n, endpoint)
-    w = _real_within(warmup_steps, "warmup_steps", n, steps_per_epoch)
+    w = check.landmark(warmup_steps, "warmup_steps", n, steps_per_epoch)
     start, peak = check.real(start, "start"), check.real(peak, "peak")
     anneal = check.choice(anneal, "anneal", ("cosine", "linear"))
+    offset = check.nonnegative(warmup_offset, "warmup_offset")
     plan = _one_cycle(m, w, start, peak, start, check.flag(three_phase, "three_phase"), anneal,
-                      n)
+                      n, offset)
     return render(plan.plan(n), dtype, out, backend)
 
 

@@ -49,6 +49,7 @@ import functools
 import importlib
 import inspect
 import json
+import math
 import numbers
 import os
 import pkgutil
@@ -579,8 +580,8 @@ class _Operation(SpecNode):
         if self._mode == "envelope":
             n, (w, c) = self.length, self._ramps
             marks += [Landmark(0, "envelope warmup")] if w else []
-            marks += [Landmark(w, "envelope end of warmup")] if 0 < w < n else []
-            marks += [Landmark(n - c, "envelope cooldown")] if c else []
+            marks += [Landmark(math.ceil(w), "envelope end of warmup")] if 0 < w < n else []
+            marks += [Landmark(math.ceil(n - c), "envelope cooldown")] if c else []
             marks.sort(key=lambda m: m.step)
         return tuple(marks)
 

@@ -64,7 +64,7 @@ def close(got, expected, what: str) -> None:
 def test_every_recipe_is_tested():
     tested = {n[len("test_"):] for n in globals() if n.startswith("test_")}
     assert set(RECIPES) <= tested, sorted(set(RECIPES) - tested)
-    assert len(RECIPES) == 13
+    assert len(RECIPES) == 16
 
 
 def test_no_recipe_uses_the_one_step_longer_workaround():
@@ -139,6 +139,109 @@ def test_modded_nanogpt(overrides):
 
     close(ns["lr_factor"], [get_lr(s) for s in range(n)], "lr")
     close(ns["muon_momentum"], [momentum(s) for s in range(n)], "momentum")
+
+
+class MegatronScheduler:
+    """Megatron-LM's ``OptimizerParamScheduler`` (``megatron/core/optimizer_param_scheduler.py``),
+    cosine lr and cosine weight-decay increment, as ``training.py`` builds and steps it."""
+
+    def __init__(self, c):
+        gbs = c["global_batch_size"]
+        self.init_lr, self.max_lr, self.min_lr = c["lr_warmup_init"], c["lr"], c["min_lr"]
+        self.lr_decay_steps = c["lr_decay_iters"] * gbs
+        self.wd_incr_steps = c["train_iters"] * gbs
+        self.lr_warmup_steps = c["lr_warmup_fraction"] * self.lr_decay_steps
+        self.start_wd, self.end_wd = c["start_weight_decay"], c["end_weight_decay"]
+        self.num_steps = 0
+
+    def get_lr(self):
+        if self.lr_warmup_steps > 0 and self.num_steps <= self.lr_warmup_steps:
+            return self.init_lr + ((self.max_lr - self.init_lr) * float(self.num_steps)
+                                   / float(self.lr_warmup_steps))
+        if self.num_steps > self.lr_decay_steps:
+            return self.min_lr
+        num_steps_ = self.num_steps - self.lr_warmup_steps
+        decay_steps_ = self.lr_decay_steps - self.lr_warmup_steps
+        decay_ratio = float(num_steps_) / float(decay_steps_)
+        assert 0.0 <= decay_ratio <= 1.0
+        coeff = 0.5 * (math.cos(math.pi * decay_ratio) + 1.0)
+        return self.min_lr + coeff * (self.max_lr - self.min_lr)
+
+    def get_wd(self):
+        if self.num_steps > self.wd_incr_steps:
+            return self.end_wd
+        incr_ratio = float(self.num_steps) / float(self.wd_incr_steps)
+        coeff = 0.5 * (math.cos(math.pi * (1 - incr_ratio)) + 1.0)
+        return self.start_wd + coeff * (self.end_wd - self.start_wd)
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"train_iters": 500, "lr_decay_iters": 500, "lr_warmup_fraction": 0.0137},
+    {"train_iters": 97, "lr_decay_iters": 60, "lr_warmup_fraction": 0.25, "lr_warmup_init": 1e-5},
+    {"train_iters": 40, "lr_decay_iters": 40, "lr_warmup_fraction": 0.0},
+])
+def test_megatron(overrides):
+    ns = run("megatron", **overrides)
+    scheduler = MegatronScheduler(ns)  # step(0) in the constructor
+    lrs, wds = [], []
+    for _ in range(ns["train_iters"]):
+        lrs.append(scheduler.get_lr())
+        wds.append(scheduler.get_wd())
+        scheduler.num_steps += ns["global_batch_size"]  # step(increment) after the update
+    close(ns["lr_schedule"], lrs, "lr")
+    close(ns["wd_schedule"], wds, "weight decay")
+
+
+def fastai_positions(n_epoch, n_iter):
+    """``pct_train`` before every training batch (``TrainEvalCallback``, fastai/callback/core.py)."""
+    out = []
+    for epoch in range(n_epoch):
+        pct_train = epoch / n_epoch  # before_train
+        for _ in range(n_iter):
+            out.append(pct_train)  # ParamScheduler.before_batch reads it
+            pct_train += 1.0 / (n_iter * n_epoch)  # after_batch
+    return out
+
+
+def fastai_combined_cos(pct, start, middle, end):
+    """fastai's ``combined_cos`` (fastai/callback/schedule.py), in float64."""
+    def sched_cos(a, b, pos):
+        return a + (1 + math.cos(math.pi * (1 - pos))) * (b - a) / 2
+
+    pcts = [0.0, pct, 1.0]
+
+    def inner(pos):
+        idx = min(max(i for i, p in enumerate(pcts) if pos >= p), len(pcts) - 2)
+        actual_pos = (pos - pcts[idx]) / (pcts[idx + 1] - pcts[idx])
+        return sched_cos(*((start, middle) if idx == 0 else (middle, end)), actual_pos)
+
+    return inner
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"n_epoch": 1, "n_iter": 40, "pct_start": 0.3}, {"n_epoch": 3, "n_iter": 7,
+                                                         "pct_start": 0.99},
+])
+def test_fastai_one_cycle(overrides):
+    ns = run("fastai_one_cycle", **overrides)
+    pos = fastai_positions(ns["n_epoch"], ns["n_iter"])
+    lr_max, div, div_final = ns["lr_max"], ns["div"], ns["div_final"]
+    lr = fastai_combined_cos(ns["pct_start"], lr_max / div, lr_max, lr_max / div_final)
+    mom = fastai_combined_cos(ns["pct_start"], *ns["moms"])
+    close(ns["lr"], [lr(p) for p in pos], "lr")
+    close(ns["mom"], [mom(p) for p in pos], "momentum")
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"n_epoch": 2, "n_iter": 13, "pct_start": 0.72}, {"n_epoch": 1, "n_iter": 8,
+                                                          "pct_start": 0.5},
+])
+def test_fastai_flat_cos(overrides):
+    ns = run("fastai_flat_cos", **overrides)
+    lr = ns["lr"]
+    sched = fastai_combined_cos(ns["pct_start"], lr, lr, lr / ns["div_final"])
+    close(ns["lr_schedule"], [sched(p) for p in fastai_positions(ns["n_epoch"], ns["n_iter"])],
+          "lr")
 
 
 def cosine_scheduler(base_value, final_value, epochs, niter_per_ep, warmup_epochs=0,

@@ -14,7 +14,7 @@ BAD = [
      r"^warmup_steps must be <= total_steps, got warmup_steps=120, total_steps=100$"),
     (lambda: sa.warmup_cosine(100, peak=1.0, warmup_steps=-1), ValueError,
      r"^warmup_steps must be >= 0, got warmup_steps=-1$"),
-    (lambda: sa.warmup_cosine(100, peak=1.0, warmup_steps=2.5), TypeError,
+    (lambda: sa.cosine_restarts(100, peak=1.0, cycle_steps=10, warmup_steps=2.5), TypeError,
      r"^warmup_steps must be an int number of steps, '<x>ep' or '<x>%', got warmup_steps=2\.5$"),
     (lambda: sa.warmup_cosine(100, peak=1.0, warmup_steps=False), TypeError,
      r"^warmup_steps must be an int number of steps, '<x>ep' or '<x>%', got warmup_steps=False$"),
