@@ -526,3 +526,15 @@ def test_one_cycle_lr_three_phase_whose_last_phase_ends_before_it_starts():
                 torch_one_cycle(0.5, 7, cfg, 8))
         compare("OneCycleLR momentum", C.one_cycle_lr_momentum(0.5, 7, num_steps=8, **cfg),
                 torch_one_cycle(0.5, 7, cfg, 8, what="momentum"))
+
+
+def test_swalr_computes_only_its_window():
+    # found by scripts/fuzz.py: a window of a 5e15-step SWALR allocated the whole array
+    n = 5 * 10**15
+    assert sa.window(C.swalr, 0, 0, 0.05, n, swa_lr=0.01).shape == (0,)
+    assert sa.window(C.swalr, n - 3, n, 0.05, n, swa_lr=0.01).tolist() == [0.01] * 3
+    whole = C.swalr([1.0, 0.5], 9, swa_lr=0.1, anneal_epochs=3)
+    for a in range(10):
+        for b in range(a, 10):
+            got = sa.window(C.swalr, a, b, [1.0, 0.5], 9, swa_lr=0.1, anneal_epochs=3)
+            assert np.array_equal(got, whole[a:b])

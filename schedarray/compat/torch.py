@@ -1306,9 +1306,15 @@ def swalr(
                                  "anneal_strategy": anneal_strategy})
     head = min(n, int(anneal_epochs) + 2)  # from step anneal_epochs on the lr is swa_lr
     values = _sim.simulate([spec], base_lr, head, _functions())
-    if head < n:
-        values = np.concatenate([values, np.repeat(values[-1:], n - head, axis=0)])
-    return _spec_result(values, dtype, out)
+    start, stop = span(n)  # the window asked for: the held tail only as long as it
+    kind = dtype if dtype is not None else (
+        out.dtype if isinstance(out, np.ndarray) else np.float64)
+    check.fits(*check.extremes(values), check.store_dtype(kind, out))
+    buf = check.prepare_out((stop - start, *values.shape[1:]), kind, out)
+    annealing = max(0, min(stop, head) - start)  # window steps before the held tail
+    buf[:annealing] = values[start : start + annealing]
+    buf[annealing:] = values[-1]
+    return buf
 
 
 def swa_recipe(
