@@ -23,10 +23,11 @@ per-block slices indexed from 0: Numba then knows the indices are not
 negative, drops its wrap-around check, and vectorises the loop with
 contiguous loads and stores (indexing the whole array at ``base + k`` gave
 AVX-512 gathers and scatters, with the same values). Shapes that need a
-general power or ``tanh`` per element run the NumPy formula inside the same
-threads instead (`numpy_is_faster`: NumPy has SIMD versions of those, Numba
-calls scalar ``libm``). `schedarray._vectorized` computes the same values
-in NumPy, operation for operation, for processes that never import Numba.
+general power or ``tanh`` per element take the values of the accurate NumPy
+formula (`numpy_only`), computed as fused Numba loops around NumPy's SIMD
+``exp``/``expm1``/``log`` calls (`_fused_piece`, bit for bit the formula).
+`schedarray._vectorized` computes the same values in NumPy, operation for
+operation, for processes that never import Numba.
 Blocks are aligned to absolute local indices (never to the start of a
 window) and nothing is carried from one element to the next, so every value
 is a fixed function of its index: any window is bit-identical to the same
@@ -444,6 +445,246 @@ def polynomial_k(out, j0, x0, direction, start, end, span, power, k):
         out[m] = min(max(c * diff + end, lo), hi)
 
 
+# --------------------------------------------------------------------------------------
+# Shapes with a transcendental function per element: the NumPy formula, fused
+# --------------------------------------------------------------------------------------
+#
+# ``tanh`` and the general powers of ``cosine`` and ``polynomial`` always take the
+# values of their NumPy formula in ``_formulas`` (`numpy_only`): double-double
+# arguments and ``exp``/``expm1``/``log1p`` forms, accurate to a few eps. Run as
+# written, that formula costs some 200 array passes per element. Below, the same
+# IEEE operations in the same order run as a few fused Numba loops, and only the
+# transcendental functions stay NumPy ufunc calls (its SIMD ``exp``, ``expm1``,
+# ``log1p``, ``log``, the same functions the formula calls, on the same arguments),
+# so the values are the formula's bit for bit. Numba contracts no ``a * b + c``
+# into an FMA without ``fastmath``, which Dekker's products below rely on.
+
+#: Elements per pass of the fused formulas: their scratch rows stay in the L2 cache.
+_FUSED_CHUNK = 1 << 13
+#: Dekker's splitting constant, 2^27 + 1 (`_formulas._split`).
+_SPLITTER = 134217729.0
+
+
+@_jit
+def _split(v):  # pragma: no cover - compiled
+    t = v * _SPLITTER
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+@_jit
+def _dd_linear(a, ah, al, x, b, bh, bl, z, span, sh, sl, exact):  # pragma: no cover
+    # `_formulas._dd_linear`: (a x + b z) / span as hi + lo, a, b and span pre-split.
+    if not exact:
+        return (a * x + b * z) / span, 0.0
+    p1 = a * x
+    xh, xl = _split(x)
+    e1 = (((ah * xh - p1) + ah * xl) + al * xh) + al * xl
+    p2 = b * z
+    zh, zl = _split(z)
+    e2 = (((bh * zh - p2) + bh * zl) + bl * zh) + bl * zl
+    s = p1 + p2
+    v = s - p1
+    lo = (p1 - (s - v)) + (p2 - v)
+    t = lo + (e1 + e2)
+    s2 = s + t
+    v = s2 - s
+    lo = (s - (s2 - v)) + (t - v)
+    hi = s2 / span
+    q = span * hi
+    hh, hl = _split(hi)
+    r = (((sh * hh - q) + sh * hl) + sl * hh) + sl * hl
+    return hi, (((s2 - q) - r) + lo) / span
+
+
+@_jit
+def _tanh_arguments(x, w, span, lower, upper, exact):  # pragma: no cover - compiled
+    # The arguments of the tanh formula's exponentials, rows of w: 0 the
+    # exponent of g, 1/2 c's exponent and low factor, 3 c's expm1 argument,
+    # 4/5 rest's, 6 rest's expm1 argument.
+    uh, ul = _split(upper)
+    mh, ml = _split(-lower)
+    lh, ll = _split(lower)
+    sh, sl = _split(span)
+    for i in range(x.shape[0]):
+        xi = x[i]
+        m = span - xi
+        a, a_lo = _dd_linear(upper, uh, ul, m, -lower, mh, ml, m, span, sh, sl, exact)
+        b, b_lo = _dd_linear(upper, uh, ul, xi, -lower, mh, ml, xi, span, sh, sl, exact)
+        y, y_lo = _dd_linear(lower, lh, ll, m, upper, uh, ul, xi, span, sh, sl, exact)
+        w[0, i] = abs(y) * -2.0
+        if lower >= 0:
+            w[1, i] = -2.0 * b
+            w[2, i] = 1.0 + -2.0 * b_lo
+        else:
+            w[1, i] = -2.0 * y if y > 0 else 0.0
+            w[2, i] = 1.0 + (-2.0 * y_lo if y > 0 else 0.0)
+        w[3, i] = -2.0 * a
+        if upper <= 0:
+            w[4, i] = -2.0 * a
+            w[5, i] = 1.0 + -2.0 * a_lo
+        else:
+            w[4, i] = 2.0 * y if y < 0 else 0.0
+            w[5, i] = 1.0 + (2.0 * y_lo if y < 0 else 0.0)
+        w[6, i] = -2.0 * b
+
+
+@_jit
+def _tanh_combine(out, w, k_c, k_rest, start, end):  # pragma: no cover - compiled
+    # c = exp * low * expm1 * k / g and rest likewise, then `_formulas._blend_pair`.
+    lo, hi = min(start, end), max(start, end)
+    down, up = start - end, end - start
+    for i in range(out.shape[0]):
+        g = w[0, i] + 1.0
+        c = w[1, i] * w[2, i]
+        c *= w[3, i]
+        c *= k_c
+        c /= g
+        rest = w[4, i] * w[5, i]
+        rest *= w[6, i]
+        rest *= k_rest
+        rest /= g
+        v = rest * up + start if c > 0.5 else c * down + end
+        out[i] = min(max(v, lo), hi)
+
+
+def _tanh_fused(out: NDArray[np.floating], x: NDArray[np.float64], w: NDArray[np.float64],
+                start: float, end: float, span: float, lower: float, upper: float) -> None:
+    """`_formulas.tanh` of coordinates `x` into `out`, bit for bit.
+
+    `w` holds 7 C-contiguous scratch rows of at least ``len(x)`` elements (the
+    loops index it in two dimensions: a strided slice of it would not vectorise).
+    """
+    exact = max(abs(lower), abs(upper)) < 1e280
+    _tanh_arguments(x, w, span, lower, upper, exact)
+    n = x.shape[0]
+    for row, f in ((0, np.exp), (1, np.exp), (3, np.expm1), (4, np.exp), (6, np.expm1)):
+        f(w[row, :n], out=w[row, :n])
+    width = math.expm1(-2.0 * (upper - lower))
+    k_c = (1.0 + math.exp(-2.0 * abs(lower))) / width
+    k_rest = (1.0 + math.exp(-2.0 * abs(upper))) / width
+    _tanh_combine(out, w, k_c, k_rest, start, end)
+
+
+@_jit
+def _outside(x, i, span, sign):  # pragma: no cover - compiled
+    # Whether x[i] / span lies beyond 1/2 on the side of `sign` (the formula's
+    # |p| <= 1/2 test, one side at a time).
+    p = x[i] / span
+    return p > 0.5 if sign > 0 else p < -0.5
+
+
+@_jit
+def _prefix(x, lo, span, sign, want):  # pragma: no cover - compiled
+    # The end of the run of elements from `lo` on whose `_outside` is `want`
+    # (x is monotone, so such runs are a prefix or a suffix), by bisection.
+    hi = x.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _outside(x, mid, span, sign) == want:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@_jit
+def _power_arguments(x, w, span, cosine):  # pragma: no cover - compiled
+    # `_formulas._power_near_one` up to its logarithms, for monotone
+    # coordinates x: the elements with |p| <= 1/2 are one run [first, stop).
+    # Row 0: the argument of the sine (cosine) or of the logarithm
+    # (polynomial), of p = x / span in that run, of q = (span - x) / span
+    # elsewhere. Returns (first, stop).
+    n = x.shape[0]
+    sign = 1.0 if n < 2 or x[n - 1] >= x[0] else -1.0  # the side p moves to
+    first = _prefix(x, 0, span, -sign, True)
+    stop = _prefix(x, first, span, sign, False)
+    for i in range(n):
+        q = (span - x[i]) / span
+        p = x[i] / span
+        if first <= i < stop:
+            w[0, i] = p * (math.pi / 4) if cosine else -p
+        else:
+            w[0, i] = q * (math.pi / 2) if cosine else q
+    return first, stop
+
+
+@_jit
+def _cosine_log_arguments(w, n, first, stop):  # pragma: no cover - compiled
+    # log1p(-2 s^2) near p = 0, log|s| elsewhere (s: the sines in row 0).
+    for i in range(n):
+        s = w[0, i]
+        w[0, i] = -2.0 * s * s if first <= i < stop else abs(s)
+
+
+@_jit
+def _power_exponent(w, n, power, twice):  # pragma: no cover - compiled
+    for i in range(n):
+        e = 2.0 * w[0, i] if twice else w[0, i]
+        w[0, i] = e * power
+        w[1, i] = w[0, i]
+
+
+@_jit
+def _power_combine(out, w, start, end):  # pragma: no cover - compiled
+    # `_formulas._blend_pair` of c = exp(e) (row 0) and rest = -expm1(e) (row 1).
+    lo, hi = min(start, end), max(start, end)
+    down, up = start - end, end - start
+    for i in range(out.shape[0]):
+        c = w[0, i]
+        v = (-w[1, i]) * up + start if c > 0.5 else c * down + end
+        out[i] = min(max(v, lo), hi)
+
+
+def _power_fused(cosine: bool, out: NDArray[np.floating], x: NDArray[np.float64],
+                 w: NDArray[np.float64], start: float, end: float, span: float,
+                 power: float) -> bool:
+    """The general power of `_formulas.cosine`/`polynomial` into `out`, bit for bit.
+
+    `x` must be monotone (a piece's coordinates). Returns False (writing
+    nothing) where the formula takes another branch (a power of 0, a span
+    that is not positive); the caller then runs the formula itself.
+    """
+    if power == 0 or not span > 0:
+        return False
+    first, stop = _power_arguments(x, w, span, cosine)
+    n = x.shape[0]
+    row = w[0, :n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if cosine:
+            np.sin(row, out=row)
+            _cosine_log_arguments(w, n, first, stop)
+        np.log(row[:first], out=row[:first])
+        np.log1p(row[first:stop], out=row[first:stop])
+        np.log(row[stop:], out=row[stop:])
+        _power_exponent(w, n, power, cosine)
+        np.expm1(w[1, :n], out=w[1, :n])
+        np.exp(row, out=row)
+    _power_combine(out, w, start, end)
+    return True
+
+
+def _fused_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> bool:
+    """Write a `numpy_only` piece through its fused formula; False if it has none."""
+    kind, params = piece.kind, piece.params
+    if kind == "polynomial_k":
+        kind, params = "polynomial", params[:4]
+    if kind not in ("tanh", "cosine", "polynomial"):
+        return False
+    rows = 7 if kind == "tanh" else 2
+    w = np.empty((rows, _FUSED_CHUNK))
+    for c0 in range(a, b, _FUSED_CHUNK):
+        c1 = min(c0 + _FUSED_CHUNK, b)
+        x = piece.coordinates(c0, c1)
+        o = out[c0 - a : c1 - a]
+        if kind == "tanh":
+            with np.errstate(over="ignore", invalid="ignore"):
+                _tanh_fused(o, x, w, *params)
+        elif not _power_fused(kind == "cosine", o, x, w, *params):
+            o[:] = FORMULAS[kind](x, *params)
+    return True
+
+
 #: One kernel per kind of ``_formulas.FORMULAS``, same parameter order.
 KERNELS: dict[str, Any] = {
     "constant": constant,
@@ -617,8 +858,11 @@ def numpy_only(kind: str, params: tuple[float, ...]) -> bool:
 
     ``tanh`` and the general powers of ``cosine`` and ``polynomial`` (exponents
     other than 1 and 2) are written in ``_formulas`` without cancellation
-    (``expm1``/``log1p`` forms); those pieces always run that formula, so
-    every backend gives its values. The loops below for them are unused.
+    (``expm1``/``log1p`` forms); those pieces always take that formula's
+    values, so every backend gives the same. Here it runs fused
+    (`_fused_piece`: the same operations as a few Numba loops around NumPy's
+    ``exp``/``expm1``/``log``), bit for bit; the per-element kernels above for
+    those exponents are unused.
     """
     if kind in ("cosine", "polynomial"):
         return params[3] not in (1.0, 2.0)
@@ -638,8 +882,10 @@ def _fill_range(
             fill_cycles(piece, out, a, b, route)
             continue
         kernel = KERNELS.get(piece.kind)
-        if kernel is None or numpy_only(piece.kind, piece.params) or (
-                route and numpy_is_faster(piece.kind, piece.params)):
+        if numpy_only(piece.kind, piece.params):
+            if not _fused_piece(piece, out, a, b):
+                _numpy_piece(piece, out, a, b)
+        elif kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)
         else:
             kernel(out, a - piece.offset, piece.x0, piece.direction, *piece.params)

@@ -271,6 +271,37 @@ def test_routing_hands_general_powers_and_tanh_to_numpy():
         assert np.array_equal(numba_fill(plan, threads=3, route=True), numpy_fill(plan))
 
 
+@pytest.mark.parametrize(("lower", "upper"), [
+    (3.0, 4.0), (-7.0, 3.0), (0.0, 1.0), (1e-9, 2e-9), (19.0, 20.0), (-174.05, 33.33),
+    (-700.0, 700.0), (600.0, 700.0), (-700.0, -690.0), (-1e6, 1e6), (1e-300, 3e-300),
+    (-1e290, 1e290)])
+def test_fused_tanh_is_the_formula_bitwise(lower, upper):
+    # The Numba path runs the accurate NumPy formula as fused loops plus NumPy's
+    # exp/expm1: the same operations, so the same bits as backend="numpy".
+    for n, endpoint, reverse in ((2, True, False), (7, False, True), (20_011, True, False)):
+        for start, end in ((1.0, 0.0), (2.0, -3.0)):
+            plan = Builder().blend("tanh", n, start, end, lower, upper, endpoint=endpoint,
+                                   reverse=reverse).plan()
+            for dtype in DTYPES:
+                assert np.array_equal(numba_fill(plan, dtype, threads=2),
+                                      numpy_fill(plan, dtype))
+
+
+@pytest.mark.parametrize("power", [1e-300, 0.0, 0.0625, 0.5, 0.9, 1.5, 3.7, 60.0])
+@pytest.mark.parametrize("kind", ["cosine", "polynomial"])
+def test_fused_general_powers_are_the_formula_bitwise(kind, power):
+    for n, endpoint, reverse in ((2, True, False), (5, False, True), (30_011, True, False),
+                                 (30_011, False, True)):
+        plan = Builder().blend(kind, n, 1.0, 1e-3, power, endpoint=endpoint,
+                               reverse=reverse).plan()
+        for dtype in DTYPES:
+            whole = numba_fill(plan, dtype, threads=1)
+            assert np.array_equal(whole, numpy_fill(plan, dtype))
+            assert np.array_equal(numba_fill(plan, dtype, n // 3, n, threads=3), whole[n // 3 :])
+    plan = Builder().add("polynomial_k", 3000, (1.0, 0.0, 2999.0, power, 1.0)).plan()
+    assert np.array_equal(numba_fill(plan), numpy_fill(plan))
+
+
 @pytest.mark.parametrize("n", [2**31 + 10, 2**32 + 5, 10**12 + 3])
 def test_windows_of_huge_schedules(n):
     # Indices past int32 and float32 range, computed without the rest.
