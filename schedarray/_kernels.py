@@ -715,7 +715,9 @@ KERNELS: dict[str, Any] = {
 #: values: field f is ints[irows[f], r] when irows[f] >= 0, else iuni[f]
 #: (int fields: begin, stop, pin indices; float fields: x0, direction,
 #: parameters, pin values). The first cycle of a run met whole is computed;
-#: the run's further whole cycles copy it (they are equal).
+#: the run's further whole cycles copy it (they are equal) when it is short
+#: enough to be read back from the cache (`_COPY_MAX`); longer ones are
+#: computed again, which costs less than reading them back from memory.
 _CYCLES_SOURCE = """
 def _cycles_{kind}(out, a, b, starts, counts, sizes,
                    irows, iuni, ints, frows, funi, floats, nparams, npins):
@@ -743,7 +745,7 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
                 u, v = max(lo, a), min(lo + n, b)
                 if u < v:
                     whole = u == lo and v == lo + n
-                    if whole and template >= 0:
+                    if whole and template >= 0 and n <= {copy_max}:
                         for m in range(n):
                             out[lo - a + m] = out[template - a + m]
                     else:
@@ -757,6 +759,8 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
                 c += 1
         r += 1
 """
+#: Longest cycle phase that further whole cycles copy instead of computing (32 KiB).
+_COPY_MAX = 1 << 12
 _cycle_loops: dict[str, Any] = {}
 _cycle_loops_lock = threading.Lock()
 
@@ -771,7 +775,7 @@ def _cycles_loop(kind: str) -> Any:
         if kind not in _cycle_loops:
             arity = len(inspect.signature(FORMULAS[kind]).parameters) - 1
             params = ", ".join(f"p[{i}]" for i in range(arity))
-            source = _CYCLES_SOURCE.format(kind=kind, params=params)
+            source = _CYCLES_SOURCE.format(kind=kind, params=params, copy_max=_COPY_MAX)
             exec(compile(source, __file__, "exec"), globals())  # our template, a kernel name
             _cycle_loops[kind] = _jit(globals()[f"_cycles_{kind}"])
         return _cycle_loops[kind]
