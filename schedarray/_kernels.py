@@ -96,6 +96,54 @@ def _jit(fn: Callable[..., None]) -> Any:
         return numba.njit(cache=False, **options)(fn)
 
 
+if numba.config.DISABLE_JIT:  # the kernels run as Python: plain division
+    def _reciprocal(b: float) -> tuple[float, float]:
+        return 1.0 / b, math.nan
+
+    def _quotient(a: float, b: float, y_hi: float, y_lo: float) -> float:  # noqa: ARG001
+        return a / b
+else:
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.core.extending import intrinsic
+
+    @intrinsic
+    def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]  # noqa: ARG001
+        """``a * b + c`` rounded once (LLVM's ``llvm.fma.f64``)."""
+        def codegen(context, builder, signature, args):  # noqa: ARG001
+            d = ir.DoubleType()
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(d, [d, d, d]), "llvm.fma.f64")
+            return builder.call(fn, args)
+        return types.float64(types.float64, types.float64, types.float64), codegen
+
+    @_jit
+    def _reciprocal(b):  # pragma: no cover - compiled
+        # 1 / b correctly rounded, and the rest of 1 / b below it (b * y is
+        # within an ulp of 1, so 1 - b * y is exact in an FMA). NaN as the
+        # rest where `_quotient` must divide (b near the ends of the range).
+        y = 1.0 / b
+        if not 2.0**-500 < abs(b) < 2.0**500:
+            return y, math.nan
+        return y, _fma(-y, b, 1.0) * y
+
+    @_jit
+    def _quotient(a, b, y_hi, y_lo):  # pragma: no cover - compiled
+        # a / b, correctly rounded (the same float as the division), from the
+        # reciprocal of `_reciprocal`: q = a (y_hi + y_lo) is within an ulp of
+        # a / b, so r = a - b q is exact and q + r y_hi rounds to a / b
+        # (Markstein's theorem: y_hi is 1 / b correctly rounded). A
+        # multiplication and three FMAs pipeline where a division does not
+        # (AVX-512: vdivpd takes the divider for several cycles). Zero takes
+        # its sign from a * y_hi, as a / b does. The test of y_lo is the same
+        # for every element: LLVM moves it out of the loop.
+        if y_lo != y_lo:
+            return a / b
+        q = _fma(a, y_hi, a * y_lo)
+        q = _fma(_fma(-q, b, a), y_hi, q)
+        return q if q != 0.0 else a * y_hi
+
+
 @_jit
 def _coordinate(j0: int, x0: float, direction: float) -> float:  # pragma: no cover
     # Piece.coordinates computes x0 - j backwards and j + x0 forwards; with
@@ -230,8 +278,9 @@ def polynomial(out, j0, x0, direction, start, end, span, power):
 def one_minus_sqrt(out, j0, x0, direction, start, end, span):
     lo, hi = min(start, end), max(start, end)
     diff = start - end
+    y_hi, y_lo = _reciprocal(span)
     for m in range(out.shape[0]):
-        c = 1.0 - math.sqrt(_coordinate(j0 + m, x0, direction) / span)
+        c = 1.0 - math.sqrt(_quotient(_coordinate(j0 + m, x0, direction), span, y_hi, y_lo))
         out[m] = min(max(c * diff + end, lo), hi)
 
 
@@ -251,8 +300,9 @@ def tanh(out, j0, x0, direction, start, end, span, lower, upper):
 def rex(out, j0, x0, direction, start, end, span):
     lo, hi = min(start, end), max(start, end)
     diff = start - end
+    y_hi, y_lo = _reciprocal(span)
     for m in range(out.shape[0]):
-        p = _coordinate(j0 + m, x0, direction) / span
+        p = _quotient(_coordinate(j0 + m, x0, direction), span, y_hi, y_lo)
         c = (1.0 - p) / (1.0 - 0.5 * p)
         out[m] = min(max(c * diff + end, lo), hi)
 

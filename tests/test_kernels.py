@@ -302,6 +302,36 @@ def test_fused_general_powers_are_the_formula_bitwise(kind, power):
     assert np.array_equal(numba_fill(plan), numpy_fill(plan))
 
 
+@numba.njit
+def _quotients(a, b):
+    y_hi, y_lo = _kernels._reciprocal(b)
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        out[i] = _kernels._quotient(a[i], b, y_hi, y_lo)
+    return out
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="the compiled quotient")
+def test_quotient_by_a_reciprocal_is_the_division_bitwise():
+    # The kernels divide by a constant with an FMA correction (Markstein):
+    # the same float as the division, including the sign of zero.
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        b = float(rng.choice([rng.integers(1, 2**40), rng.integers(1, 10**9) + 0.5,
+                              rng.standard_normal() * 10.0 ** rng.integers(-140, 140)]))
+        a = np.concatenate([
+            np.arange(2**14, dtype=np.float64) + float(rng.integers(0, 2**52 - 2**14)),
+            rng.standard_normal(2**14) * 10.0 ** rng.integers(-100, 100),
+            [0.0, -0.0, 1.0, -1.0, b, -b, 2**53]])
+        want = a / b
+        got = _quotients(a, b)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64)), b
+    # Outside the divisors' safe range it divides.
+    for b in (1e-200, 1e200, 2.0**-600):
+        a = np.array([1.0, 3.0, 1e-300])
+        assert np.array_equal(_quotients(a, b), a / b)
+
+
 @pytest.mark.parametrize("n", [2**31 + 10, 2**32 + 5, 10**12 + 3])
 def test_windows_of_huge_schedules(n):
     # Indices past int32 and float32 range, computed without the rest.
