@@ -553,16 +553,16 @@ def _dd_linear(a, ah, al, x, b, bh, bl, z, span, sh, sl, exact):  # pragma: no c
 
 
 @_jit
-def _tanh_arguments(x, w, span, lower, upper, exact):  # pragma: no cover - compiled
-    # The arguments of the tanh formula's exponentials, rows of w: 0 the
-    # exponent of g, 1/2 c's exponent and low factor, 3 c's expm1 argument,
-    # 4/5 rest's, 6 rest's expm1 argument.
+def _tanh_arguments(n, j0, x0, direction, w, span, lower, upper, exact):  # pragma: no cover
+    # The arguments of the tanh formula's exponentials at local indices
+    # j0 .. j0 + n - 1, rows of w: 0 the exponent of g, 1/2 c's exponent and
+    # low factor, 3 c's expm1 argument, 4/5 rest's, 6 rest's expm1 argument.
     uh, ul = _split(upper)
     mh, ml = _split(-lower)
     lh, ll = _split(lower)
     sh, sl = _split(span)
-    for i in range(x.shape[0]):
-        xi = x[i]
+    for i in range(n):
+        xi = _coordinate(j0 + i, x0, direction)
         m = span - xi
         a, a_lo = _dd_linear(upper, uh, ul, m, -lower, mh, ml, m, span, sh, sl, exact)
         b, b_lo = _dd_linear(upper, uh, ul, xi, -lower, mh, ml, xi, span, sh, sl, exact)
@@ -603,16 +603,17 @@ def _tanh_combine(out, w, k_c, k_rest, start, end):  # pragma: no cover - compil
         out[i] = min(max(v, lo), hi)
 
 
-def _tanh_fused(out: NDArray[np.floating], x: NDArray[np.float64], w: NDArray[np.float64],
-                start: float, end: float, span: float, lower: float, upper: float) -> None:
-    """`_formulas.tanh` of coordinates `x` into `out`, bit for bit.
+def _tanh_fused(out: NDArray[np.floating], j0: int, x0: float, direction: float,
+                w: NDArray[np.float64], start: float, end: float, span: float, lower: float,
+                upper: float) -> None:
+    """`_formulas.tanh` at local indices ``j0 ..`` into `out`, bit for bit.
 
-    `w` holds 7 C-contiguous scratch rows of at least ``len(x)`` elements (the
+    `w` holds 7 C-contiguous scratch rows of at least ``len(out)`` elements (the
     loops index it in two dimensions: a strided slice of it would not vectorise).
     """
+    n = out.shape[0]
     exact = max(abs(lower), abs(upper)) < 1e280
-    _tanh_arguments(x, w, span, lower, upper, exact)
-    n = x.shape[0]
+    _tanh_arguments(n, j0, x0, direction, w, span, lower, upper, exact)
     for row, f in ((0, np.exp), (1, np.exp), (3, np.expm1), (4, np.exp), (6, np.expm1)):
         f(w[row, :n], out=w[row, :n])
     width = math.expm1(-2.0 * (upper - lower))
@@ -622,21 +623,21 @@ def _tanh_fused(out: NDArray[np.floating], x: NDArray[np.float64], w: NDArray[np
 
 
 @_jit
-def _outside(x, i, span, sign):  # pragma: no cover - compiled
-    # Whether x[i] / span lies beyond 1/2 on the side of `sign` (the formula's
-    # |p| <= 1/2 test, one side at a time).
-    p = x[i] / span
+def _outside(j, x0, direction, span, sign):  # pragma: no cover - compiled
+    # Whether p = x / span at local index j lies beyond 1/2 on the side of
+    # `sign` (the formula's |p| <= 1/2 test, one side at a time).
+    p = _coordinate(j, x0, direction) / span
     return p > 0.5 if sign > 0 else p < -0.5
 
 
 @_jit
-def _prefix(x, lo, span, sign, want):  # pragma: no cover - compiled
+def _prefix(n, j0, x0, direction, lo, span, sign, want):  # pragma: no cover - compiled
     # The end of the run of elements from `lo` on whose `_outside` is `want`
     # (x is monotone, so such runs are a prefix or a suffix), by bisection.
-    hi = x.shape[0]
+    hi = n
     while lo < hi:
         mid = (lo + hi) // 2
-        if _outside(x, mid, span, sign) == want:
+        if _outside(j0 + mid, x0, direction, span, sign) == want:
             lo = mid + 1
         else:
             hi = mid
@@ -644,19 +645,19 @@ def _prefix(x, lo, span, sign, want):  # pragma: no cover - compiled
 
 
 @_jit
-def _power_arguments(x, w, span, cosine):  # pragma: no cover - compiled
-    # `_formulas._power_near_one` up to its logarithms, for monotone
-    # coordinates x: the elements with |p| <= 1/2 are one run [first, stop).
-    # Row 0: the argument of the sine (cosine) or of the logarithm
-    # (polynomial), of p = x / span in that run, of q = (span - x) / span
-    # elsewhere. Returns (first, stop).
-    n = x.shape[0]
-    sign = 1.0 if n < 2 or x[n - 1] >= x[0] else -1.0  # the side p moves to
-    first = _prefix(x, 0, span, -sign, True)
-    stop = _prefix(x, first, span, sign, False)
+def _power_arguments(n, j0, x0, direction, w, span, cosine):  # pragma: no cover - compiled
+    # `_formulas._power_near_one` up to its logarithms at local indices j0 ..
+    # j0 + n - 1, whose coordinates x are monotone: the elements with
+    # |p| <= 1/2 are one run [first, stop). Row 0: the argument of the sine
+    # (cosine) or of the logarithm (polynomial), of p = x / span in that run,
+    # of q = (span - x) / span elsewhere. Returns (first, stop).
+    sign = direction  # the side p moves to
+    first = _prefix(n, j0, x0, direction, 0, span, -sign, True)
+    stop = _prefix(n, j0, x0, direction, first, span, sign, False)
     for i in range(n):
-        q = (span - x[i]) / span
-        p = x[i] / span
+        x = _coordinate(j0 + i, x0, direction)
+        q = (span - x) / span
+        p = x / span
         if first <= i < stop:
             w[0, i] = p * (math.pi / 4) if cosine else -p
         else:
@@ -691,19 +692,19 @@ def _power_combine(out, w, start, end):  # pragma: no cover - compiled
         out[i] = min(max(v, lo), hi)
 
 
-def _power_fused(cosine: bool, out: NDArray[np.floating], x: NDArray[np.float64],
-                 w: NDArray[np.float64], start: float, end: float, span: float,
-                 power: float) -> bool:
+def _power_fused(cosine: bool, out: NDArray[np.floating], j0: int, x0: float,
+                 direction: float, w: NDArray[np.float64], start: float, end: float,
+                 span: float, power: float) -> bool:
     """The general power of `_formulas.cosine`/`polynomial` into `out`, bit for bit.
 
-    `x` must be monotone (a piece's coordinates). Returns False (writing
+    At local indices ``j0 ..`` of a piece (monotone coordinates). Returns False (writing
     nothing) where the formula takes another branch (a power of 0, a span
     that is not positive); the caller then runs the formula itself.
     """
     if power == 0 or not span > 0:
         return False
-    first, stop = _power_arguments(x, w, span, cosine)
-    n = x.shape[0]
+    n = out.shape[0]
+    first, stop = _power_arguments(n, j0, x0, direction, w, span, cosine)
     row = w[0, :n]
     with np.errstate(divide="ignore", invalid="ignore"):
         if cosine:
@@ -730,13 +731,13 @@ def _fused_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> bool:
     w = np.empty((rows, _FUSED_CHUNK))
     for c0 in range(a, b, _FUSED_CHUNK):
         c1 = min(c0 + _FUSED_CHUNK, b)
-        x = piece.coordinates(c0, c1)
         o = out[c0 - a : c1 - a]
+        j, x0, direction = c0 - piece.offset, piece.x0, piece.direction
         if kind == "tanh":
             with np.errstate(over="ignore", invalid="ignore"):
-                _tanh_fused(o, x, w, *params)
-        elif not _power_fused(kind == "cosine", o, x, w, *params):
-            o[:] = FORMULAS[kind](x, *params)
+                _tanh_fused(o, j, x0, direction, w, *params)
+        elif not _power_fused(kind == "cosine", o, j, x0, direction, w, *params):
+            o[:] = FORMULAS[kind](piece.coordinates(c0, c1), *params)
     return True
 
 
