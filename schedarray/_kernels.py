@@ -400,21 +400,25 @@ def _triangle(o, j0, x0, direction, low, diff, lo, hi, total, ratio, factor):
     # power of two (so multiplying by 1 / factor is the same division, and
     # exact down to factor = inf). The branch picks the numerator and
     # denominator and divides once: the same quotient as in each branch.
-    down = ratio - 1.0
+    # Written as y + shift over ratio + shift with a shift of 0 or -1 (the
+    # same floats: y - 0.0 is y for y >= 0, ratio - 1.0 the falling side's
+    # denominator), so that
+    # LLVM keeps one division instead of one per branch; np.floor stays a
+    # float (math.floor would go through an integer and back).
     inverse = 1.0 / factor
     if factor == 1.0:
         for i in range(o.shape[0]):
             q = _coordinate(j0 + i, x0, direction) / total
-            y = 1.0 + q - float(math.floor(1.0 + q))
-            rising = y <= ratio
-            scale = (y if rising else y - 1.0) / (ratio if rising else down)
+            y = 1.0 + q - np.floor(1.0 + q)
+            shift = 0.0 if y <= ratio else -1.0
+            scale = (y + shift) / (ratio + shift)
             o[i] = min(max(scale * diff + low, lo), hi)
     else:
         for i in range(o.shape[0]):
             q = _coordinate(j0 + i, x0, direction) / total
-            y = 1.0 + q - float(math.floor(1.0 + q))
-            rising = y <= ratio
-            scale = (y if rising else y - 1.0) / (ratio if rising else down)
+            y = 1.0 + q - np.floor(1.0 + q)
+            shift = 0.0 if y <= ratio else -1.0
+            scale = (y + shift) / (ratio + shift)
             scale *= inverse
             o[i] = min(max(scale * diff + low, lo), hi)
 
