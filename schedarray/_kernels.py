@@ -12,7 +12,10 @@ computing in float64 and casting once on store. The local coordinate is
 ``x = x0 + direction * j``, as in `schedarray._plan.Piece.coordinates`.
 
 Speed comes from not calling a transcendental function per element where a
-shape allows it. The cosine uses angle addition over blocks of `BLOCK`
+shape allows it, and from keeping the divider unit free: a division by a
+constant (``x / span``) is a multiplication by its reciprocal corrected by
+FMAs (`_quotient`, the same float as the division) where a kernel is
+division-bound. The cosine uses angle addition over blocks of `BLOCK`
 indices: ``cos`` and ``sin`` are evaluated exactly at the first index of each
 block, and the offsets inside a block come from a small table of
 ``cos(k d) - 1`` and ``sin(k d)``, so an element costs two multiplications
@@ -402,9 +405,9 @@ def _triangle(o, j0, x0, direction, low, diff, lo, hi, total, ratio, factor):
     # denominator and divides once: the same quotient as in each branch.
     # Written as y + shift over ratio + shift with a shift of 0 or -1 (the
     # same floats: y - 0.0 is y for y >= 0, ratio - 1.0 the falling side's
-    # denominator), so that
-    # LLVM keeps one division instead of one per branch; np.floor stays a
-    # float (math.floor would go through an integer and back).
+    # denominator), so that LLVM keeps one division instead of one per
+    # branch; np.floor stays a float (math.floor would go through an integer
+    # and back).
     inverse = 1.0 / factor
     if factor == 1.0:
         for i in range(o.shape[0]):

@@ -702,6 +702,26 @@ def test_property_vectorized_equals_the_kernels(kind, n, start, end, shape, reve
         assert np.array_equal(vectorized_fill(plan, dtype, a, b, threads=2), want[a:b])
 
 
+def test_vectorized_hands_long_tanh_pieces_to_the_fused_formula(monkeypatch):
+    # From TANH_NUMBA_MIN steps the vectorized path runs tanh through the kernels'
+    # fused formula: the formula's values, so windows and backends are unchanged.
+    plan = Builder().constant(700, 0.5).blend("tanh", 40_000, 1.0, 0.01, -7.0, 3.0).plan()
+    calls = []
+    real = _kernels._fused_piece
+    monkeypatch.setattr(_kernels, "_fused_piece",
+                        lambda *a: calls.append(a[2:]) or real(*a))
+    monkeypatch.setattr(_vectorized, "TANH_NUMBA_MIN", 40_000)
+    for dtype in DTYPES:
+        want = numpy_fill(plan, dtype)
+        assert np.array_equal(vectorized_fill(plan, dtype, threads=2), want)
+        assert np.array_equal(vectorized_fill(plan, dtype, 650, 9_000), want[650:9_000])
+    assert calls
+    monkeypatch.setattr(_vectorized, "TANH_NUMBA_MIN", 40_001)
+    calls.clear()
+    assert np.array_equal(vectorized_fill(plan), numpy_fill(plan))
+    assert not calls
+
+
 def test_vectorized_power_table_past_the_end_may_overflow():
     # Found by the property test: a one-step geometric piece's block table holds
     # 5 ** 511, which Python's pow refuses (OverflowError) and libm makes inf.
