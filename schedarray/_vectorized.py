@@ -17,8 +17,11 @@ Python's ``float.__pow__``, i.e. ``libm``'s ``pow`` as in the kernels
 (``numpy.power`` has its own implementation). IEEE arithmetic being exactly
 rounded, the values are the kernels' bit for bit; ``tests/test_kernels.py``
 checks that for every kind. Kinds that cost a general power or ``tanh``
-per element have no entry in `VECTORIZED`: they run the NumPy formula of
-``_formulas``, as the kernels' ``fill`` routes them. A periodic element
+per element run the NumPy formula of ``_formulas``, whose values the
+kernels take too; a ``tanh`` piece of `TANH_NUMBA_MIN` steps or more runs
+the kernels' fused form of that formula (the same values, several times
+faster than the formula's ~200 array passes, which outweighs Numba's
+start-up at that length). A periodic element
 (`schedarray._plan.Cycles`) fills its long cycles (`LONG_CYCLE` steps or
 more) phase by phase like single pieces, and its short ones, however many,
 by its own NumPy path (closed forms, per-run parameters looked up per
