@@ -140,8 +140,8 @@ else:
         # (AVX-512: vdivpd takes the divider for several cycles). Zero takes
         # its sign from a * y_hi, as a / b does. The test of y_lo is the same
         # for every element: LLVM moves it out of the loop. The proof needs
-        # no underflow in a * y_lo: the numerators here are coordinates
-        # (0 or at least 1/2 in magnitude), far above it.
+        # no underflow in a * y_lo (|a y_lo| ~ 2^-53 |a / b| above 2^-1022):
+        # the numerators here are coordinates, 0 or nowhere near that small.
         if y_lo != y_lo:
             return a / b
         q = _fma(a, y_hi, a * y_lo)
