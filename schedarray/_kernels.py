@@ -12,7 +12,10 @@ computing in float64 and casting once on store. The local coordinate is
 ``x = x0 + direction * j``, as in `schedarray._plan.Piece.coordinates`.
 
 Speed comes from not calling a transcendental function per element where a
-shape allows it. The cosine uses angle addition over blocks of `BLOCK`
+shape allows it, and from keeping the divider unit free: a division by a
+constant (``x / span``) is a multiplication by its reciprocal corrected by
+FMAs (`_quotient`, the same float as the division) where a kernel is
+division-bound. The cosine uses angle addition over blocks of `BLOCK`
 indices: ``cos`` and ``sin`` are evaluated exactly at the first index of each
 block, and the offsets inside a block come from a small table of
 ``cos(k d) - 1`` and ``sin(k d)``, so an element costs two multiplications
@@ -23,10 +26,11 @@ per-block slices indexed from 0: Numba then knows the indices are not
 negative, drops its wrap-around check, and vectorises the loop with
 contiguous loads and stores (indexing the whole array at ``base + k`` gave
 AVX-512 gathers and scatters, with the same values). Shapes that need a
-general power or ``tanh`` per element run the NumPy formula inside the same
-threads instead (`numpy_is_faster`: NumPy has SIMD versions of those, Numba
-calls scalar ``libm``). `schedarray._vectorized` computes the same values
-in NumPy, operation for operation, for processes that never import Numba.
+general power or ``tanh`` per element take the values of the accurate NumPy
+formula (`numpy_only`), computed as fused Numba loops around NumPy's SIMD
+``exp``/``expm1``/``log`` calls (`_fused_piece`, bit for bit the formula).
+`schedarray._vectorized` computes the same values in NumPy, operation for
+operation, for processes that never import Numba.
 Blocks are aligned to absolute local indices (never to the start of a
 window) and nothing is carried from one element to the next, so every value
 is a fixed function of its index: any window is bit-identical to the same
@@ -95,10 +99,65 @@ def _jit(fn: Callable[..., None]) -> Any:
         return numba.njit(cache=False, **options)(fn)
 
 
+if numba.config.DISABLE_JIT:  # the kernels run as Python: plain division
+    def _reciprocal(b: float) -> tuple[float, float]:
+        return 1.0 / b, math.nan
+
+    def _quotient(a: float, b: float, y_hi: float, y_lo: float) -> float:  # noqa: ARG001
+        return a / b
+else:
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.core.extending import intrinsic
+
+    @intrinsic
+    def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]  # noqa: ARG001
+        """``a * b + c`` rounded once (LLVM's ``llvm.fma.f64``)."""
+        def codegen(context, builder, signature, args):  # noqa: ARG001
+            d = ir.DoubleType()
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(d, [d, d, d]), "llvm.fma.f64")
+            return builder.call(fn, args)
+        return types.float64(types.float64, types.float64, types.float64), codegen
+
+    @_jit
+    def _reciprocal(b):  # pragma: no cover - compiled
+        # 1 / b correctly rounded, and the rest of 1 / b below it (b * y is
+        # within an ulp of 1, so 1 - b * y is exact in an FMA). NaN as the
+        # rest where `_quotient` must divide (b near the ends of the range).
+        y = 1.0 / b
+        if not 2.0**-500 < abs(b) < 2.0**500:
+            return y, math.nan
+        return y, _fma(-y, b, 1.0) * y
+
+    @_jit
+    def _quotient(a, b, y_hi, y_lo):  # pragma: no cover - compiled
+        # a / b, correctly rounded (the same float as the division), from the
+        # reciprocal of `_reciprocal`: q = a (y_hi + y_lo) is within an ulp of
+        # a / b, so r = a - b q is exact and q + r y_hi rounds to a / b
+        # (Markstein's theorem: y_hi is 1 / b correctly rounded). A
+        # multiplication and three FMAs pipeline where a division does not
+        # (AVX-512: vdivpd takes the divider for several cycles). Zero takes
+        # its sign from a * y_hi, as a / b does. The test of y_lo is the same
+        # for every element: LLVM moves it out of the loop. The proof needs
+        # no underflow in a * y_lo (|a y_lo| ~ 2^-53 |a / b| above 2^-1022):
+        # the numerators here are coordinates, 0 or nowhere near that small.
+        if y_lo != y_lo:
+            return a / b
+        q = _fma(a, y_hi, a * y_lo)
+        q = _fma(_fma(-q, b, a), y_hi, q)
+        return q if q != 0.0 else a * y_hi
+
+
 @_jit
 def _coordinate(j0: int, x0: float, direction: float) -> float:  # pragma: no cover
     # Piece.coordinates computes x0 - j backwards and j + x0 forwards; with
-    # direction = -1.0 or 1.0 this is the same float, without a branch.
+    # direction = -1.0 or 1.0 this is the same float. Forwards from 0 it is
+    # j itself (1.0 * j + 0.0 is j for j >= 0): two operations fewer per
+    # element, and the test is the same for every element of a loop, so
+    # LLVM moves it out (one loop for each case).
+    if direction == 1.0 and x0 == 0.0:
+        return float(j0)
     return direction * j0 + x0
 
 
@@ -229,8 +288,9 @@ def polynomial(out, j0, x0, direction, start, end, span, power):
 def one_minus_sqrt(out, j0, x0, direction, start, end, span):
     lo, hi = min(start, end), max(start, end)
     diff = start - end
+    y_hi, y_lo = _reciprocal(span)
     for m in range(out.shape[0]):
-        c = 1.0 - math.sqrt(_coordinate(j0 + m, x0, direction) / span)
+        c = 1.0 - math.sqrt(_quotient(_coordinate(j0 + m, x0, direction), span, y_hi, y_lo))
         out[m] = min(max(c * diff + end, lo), hi)
 
 
@@ -250,8 +310,9 @@ def tanh(out, j0, x0, direction, start, end, span, lower, upper):
 def rex(out, j0, x0, direction, start, end, span):
     lo, hi = min(start, end), max(start, end)
     diff = start - end
+    y_hi, y_lo = _reciprocal(span)
     for m in range(out.shape[0]):
-        p = _coordinate(j0 + m, x0, direction) / span
+        p = _quotient(_coordinate(j0 + m, x0, direction), span, y_hi, y_lo)
         c = (1.0 - p) / (1.0 - 0.5 * p)
         out[m] = min(max(c * diff + end, lo), hi)
 
@@ -344,21 +405,25 @@ def _triangle(o, j0, x0, direction, low, diff, lo, hi, total, ratio, factor):
     # power of two (so multiplying by 1 / factor is the same division, and
     # exact down to factor = inf). The branch picks the numerator and
     # denominator and divides once: the same quotient as in each branch.
-    down = ratio - 1.0
+    # Written as y + shift over ratio + shift with a shift of 0 or -1 (the
+    # same floats: y - 0.0 is y for y >= 0, ratio - 1.0 the falling side's
+    # denominator), so that LLVM keeps one division instead of one per
+    # branch; np.floor stays a float (math.floor would go through an integer
+    # and back).
     inverse = 1.0 / factor
     if factor == 1.0:
         for i in range(o.shape[0]):
             q = _coordinate(j0 + i, x0, direction) / total
-            y = 1.0 + q - float(math.floor(1.0 + q))
-            rising = y <= ratio
-            scale = (y if rising else y - 1.0) / (ratio if rising else down)
+            y = 1.0 + q - np.floor(1.0 + q)
+            shift = 0.0 if y <= ratio else -1.0
+            scale = (y + shift) / (ratio + shift)
             o[i] = min(max(scale * diff + low, lo), hi)
     else:
         for i in range(o.shape[0]):
             q = _coordinate(j0 + i, x0, direction) / total
-            y = 1.0 + q - float(math.floor(1.0 + q))
-            rising = y <= ratio
-            scale = (y if rising else y - 1.0) / (ratio if rising else down)
+            y = 1.0 + q - np.floor(1.0 + q)
+            shift = 0.0 if y <= ratio else -1.0
+            scale = (y + shift) / (ratio + shift)
             scale *= inverse
             o[i] = min(max(scale * diff + low, lo), hi)
 
@@ -444,6 +509,247 @@ def polynomial_k(out, j0, x0, direction, start, end, span, power, k):
         out[m] = min(max(c * diff + end, lo), hi)
 
 
+# --------------------------------------------------------------------------------------
+# Shapes with a transcendental function per element: the NumPy formula, fused
+# --------------------------------------------------------------------------------------
+#
+# ``tanh`` and the general powers of ``cosine`` and ``polynomial`` always take the
+# values of their NumPy formula in ``_formulas`` (`numpy_only`): double-double
+# arguments and ``exp``/``expm1``/``log1p`` forms, accurate to a few eps. Run as
+# written, that formula costs some 200 array passes per element. Below, the same
+# IEEE operations in the same order run as a few fused Numba loops, and only the
+# transcendental functions stay NumPy ufunc calls (its SIMD ``exp``, ``expm1``,
+# ``log1p``, ``log``, the same functions the formula calls, on the same arguments),
+# so the values are the formula's bit for bit. Numba contracts no ``a * b + c``
+# into an FMA without ``fastmath``, which Dekker's products below rely on.
+
+#: Elements per pass of the fused formulas: their scratch rows stay in the L2 cache.
+_FUSED_CHUNK = 1 << 13
+#: Dekker's splitting constant, 2^27 + 1 (`_formulas._split`).
+_SPLITTER = 134217729.0
+
+
+@_jit
+def _split(v):  # pragma: no cover - compiled
+    t = v * _SPLITTER
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+@_jit
+def _dd_linear(a, ah, al, x, b, bh, bl, z, span, sh, sl, exact):  # pragma: no cover
+    # `_formulas._dd_linear`: (a x + b z) / span as hi + lo, a, b and span pre-split.
+    if not exact:
+        return (a * x + b * z) / span, 0.0
+    p1 = a * x
+    xh, xl = _split(x)
+    e1 = (((ah * xh - p1) + ah * xl) + al * xh) + al * xl
+    p2 = b * z
+    zh, zl = _split(z)
+    e2 = (((bh * zh - p2) + bh * zl) + bl * zh) + bl * zl
+    s = p1 + p2
+    v = s - p1
+    lo = (p1 - (s - v)) + (p2 - v)
+    t = lo + (e1 + e2)
+    s2 = s + t
+    v = s2 - s
+    lo = (s - (s2 - v)) + (t - v)
+    hi = s2 / span
+    q = span * hi
+    hh, hl = _split(hi)
+    r = (((sh * hh - q) + sh * hl) + sl * hh) + sl * hl
+    return hi, (((s2 - q) - r) + lo) / span
+
+
+@_jit
+def _tanh_arguments(n, j0, x0, direction, w, span, lower, upper, exact):  # pragma: no cover
+    # The arguments of the tanh formula's exponentials at local indices
+    # j0 .. j0 + n - 1, rows of w: 0 the exponent of g, 1/2 c's exponent and
+    # low factor, 3 c's expm1 argument, 4/5 rest's, 6 rest's expm1 argument.
+    uh, ul = _split(upper)
+    mh, ml = _split(-lower)
+    lh, ll = _split(lower)
+    sh, sl = _split(span)
+    for i in range(n):
+        xi = _coordinate(j0 + i, x0, direction)
+        m = span - xi
+        a, a_lo = _dd_linear(upper, uh, ul, m, -lower, mh, ml, m, span, sh, sl, exact)
+        b, b_lo = _dd_linear(upper, uh, ul, xi, -lower, mh, ml, xi, span, sh, sl, exact)
+        y, y_lo = _dd_linear(lower, lh, ll, m, upper, uh, ul, xi, span, sh, sl, exact)
+        w[0, i] = abs(y) * -2.0
+        if lower >= 0:
+            w[1, i] = -2.0 * b
+            w[2, i] = 1.0 + -2.0 * b_lo
+        else:
+            w[1, i] = -2.0 * y if y > 0 else 0.0
+            w[2, i] = 1.0 + (-2.0 * y_lo if y > 0 else 0.0)
+        w[3, i] = -2.0 * a
+        if upper <= 0:
+            w[4, i] = -2.0 * a
+            w[5, i] = 1.0 + -2.0 * a_lo
+        else:
+            w[4, i] = 2.0 * y if y < 0 else 0.0
+            w[5, i] = 1.0 + (2.0 * y_lo if y < 0 else 0.0)
+        w[6, i] = -2.0 * b
+
+
+@_jit
+def _tanh_combine(out, w, k_c, k_rest, start, end):  # pragma: no cover - compiled
+    # c = exp * low * expm1 * k / g and rest likewise, then `_formulas._blend_pair`.
+    lo, hi = min(start, end), max(start, end)
+    down, up = start - end, end - start
+    for i in range(out.shape[0]):
+        g = w[0, i] + 1.0
+        c = w[1, i] * w[2, i]
+        c *= w[3, i]
+        c *= k_c
+        c /= g
+        rest = w[4, i] * w[5, i]
+        rest *= w[6, i]
+        rest *= k_rest
+        rest /= g
+        v = rest * up + start if c > 0.5 else c * down + end
+        out[i] = min(max(v, lo), hi)
+
+
+def _tanh_fused(out: NDArray[np.floating], j0: int, x0: float, direction: float,
+                w: NDArray[np.float64], start: float, end: float, span: float, lower: float,
+                upper: float) -> None:
+    """`_formulas.tanh` at local indices ``j0 ..`` into `out`, bit for bit.
+
+    `w` holds 7 C-contiguous scratch rows of at least ``len(out)`` elements (the
+    loops index it in two dimensions: a strided slice of it would not vectorise).
+    """
+    n = out.shape[0]
+    exact = max(abs(lower), abs(upper)) < 1e280
+    _tanh_arguments(n, j0, x0, direction, w, span, lower, upper, exact)
+    for row, f in ((0, np.exp), (1, np.exp), (3, np.expm1), (4, np.exp), (6, np.expm1)):
+        f(w[row, :n], out=w[row, :n])
+    width = math.expm1(-2.0 * (upper - lower))
+    k_c = (1.0 + math.exp(-2.0 * abs(lower))) / width
+    k_rest = (1.0 + math.exp(-2.0 * abs(upper))) / width
+    _tanh_combine(out, w, k_c, k_rest, start, end)
+
+
+@_jit
+def _outside(j, x0, direction, span, sign):  # pragma: no cover - compiled
+    # Whether p = x / span at local index j lies beyond 1/2 on the side of
+    # `sign` (the formula's |p| <= 1/2 test, one side at a time).
+    p = _coordinate(j, x0, direction) / span
+    return p > 0.5 if sign > 0 else p < -0.5
+
+
+@_jit
+def _prefix(n, j0, x0, direction, lo, span, sign, want):  # pragma: no cover - compiled
+    # The end of the run of elements from `lo` on whose `_outside` is `want`
+    # (x is monotone, so such runs are a prefix or a suffix), by bisection.
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _outside(j0 + mid, x0, direction, span, sign) == want:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@_jit
+def _power_arguments(n, j0, x0, direction, w, span, cosine):  # pragma: no cover - compiled
+    # `_formulas._power_near_one` up to its logarithms at local indices j0 ..
+    # j0 + n - 1, whose coordinates x are monotone: the elements with
+    # |p| <= 1/2 are one run [first, stop). Row 0: the argument of the sine
+    # (cosine) or of the logarithm (polynomial), of p = x / span in that run,
+    # of q = (span - x) / span elsewhere. Returns (first, stop).
+    sign = direction  # the side p moves to
+    first = _prefix(n, j0, x0, direction, 0, span, -sign, True)
+    stop = _prefix(n, j0, x0, direction, first, span, sign, False)
+    for i in range(n):
+        x = _coordinate(j0 + i, x0, direction)
+        q = (span - x) / span
+        p = x / span
+        if first <= i < stop:
+            w[0, i] = p * (math.pi / 4) if cosine else -p
+        else:
+            w[0, i] = q * (math.pi / 2) if cosine else q
+    return first, stop
+
+
+@_jit
+def _cosine_log_arguments(w, n, first, stop):  # pragma: no cover - compiled
+    # log1p(-2 s^2) near p = 0, log|s| elsewhere (s: the sines in row 0).
+    for i in range(n):
+        s = w[0, i]
+        w[0, i] = -2.0 * s * s if first <= i < stop else abs(s)
+
+
+@_jit
+def _power_exponent(w, n, power, twice):  # pragma: no cover - compiled
+    for i in range(n):
+        e = 2.0 * w[0, i] if twice else w[0, i]
+        w[0, i] = e * power
+        w[1, i] = w[0, i]
+
+
+@_jit
+def _power_combine(out, w, start, end):  # pragma: no cover - compiled
+    # `_formulas._blend_pair` of c = exp(e) (row 0) and rest = -expm1(e) (row 1).
+    lo, hi = min(start, end), max(start, end)
+    down, up = start - end, end - start
+    for i in range(out.shape[0]):
+        c = w[0, i]
+        v = (-w[1, i]) * up + start if c > 0.5 else c * down + end
+        out[i] = min(max(v, lo), hi)
+
+
+def _power_fused(cosine: bool, out: NDArray[np.floating], j0: int, x0: float,
+                 direction: float, w: NDArray[np.float64], start: float, end: float,
+                 span: float, power: float) -> bool:
+    """The general power of `_formulas.cosine`/`polynomial` into `out`, bit for bit.
+
+    At local indices ``j0 ..`` of a piece (monotone coordinates). Returns False (writing
+    nothing) where the formula takes another branch (a power of 0, a span
+    that is not positive); the caller then runs the formula itself.
+    """
+    if power == 0 or not span > 0:
+        return False
+    n = out.shape[0]
+    first, stop = _power_arguments(n, j0, x0, direction, w, span, cosine)
+    row = w[0, :n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if cosine:
+            np.sin(row, out=row)
+            _cosine_log_arguments(w, n, first, stop)
+        np.log(row[:first], out=row[:first])
+        np.log1p(row[first:stop], out=row[first:stop])
+        np.log(row[stop:], out=row[stop:])
+        _power_exponent(w, n, power, cosine)
+        np.expm1(w[1, :n], out=w[1, :n])
+        np.exp(row, out=row)
+    _power_combine(out, w, start, end)
+    return True
+
+
+def _fused_piece(piece: Any, out: NDArray[np.floating], a: int, b: int) -> bool:
+    """Write a `numpy_only` piece through its fused formula; False if it has none."""
+    kind, params = piece.kind, piece.params
+    if kind == "polynomial_k":
+        kind, params = "polynomial", params[:4]
+    if kind not in ("tanh", "cosine", "polynomial"):
+        return False
+    rows = 7 if kind == "tanh" else 2
+    w = np.empty((rows, _FUSED_CHUNK))
+    for c0 in range(a, b, _FUSED_CHUNK):
+        c1 = min(c0 + _FUSED_CHUNK, b)
+        o = out[c0 - a : c1 - a]
+        j, x0, direction = c0 - piece.offset, piece.x0, piece.direction
+        if kind == "tanh":
+            with np.errstate(over="ignore", invalid="ignore"):
+                _tanh_fused(o, j, x0, direction, w, *params)
+        elif not _power_fused(kind == "cosine", o, j, x0, direction, w, *params):
+            o[:] = FORMULAS[kind](piece.coordinates(c0, c1), *params)
+    return True
+
+
 #: One kernel per kind of ``_formulas.FORMULAS``, same parameter order.
 KERNELS: dict[str, Any] = {
     "constant": constant,
@@ -474,7 +780,9 @@ KERNELS: dict[str, Any] = {
 #: values: field f is ints[irows[f], r] when irows[f] >= 0, else iuni[f]
 #: (int fields: begin, stop, pin indices; float fields: x0, direction,
 #: parameters, pin values). The first cycle of a run met whole is computed;
-#: the run's further whole cycles copy it (they are equal).
+#: the run's further whole cycles copy it (they are equal) when it is short
+#: enough to be read back from the cache (`_COPY_MAX`); longer ones are
+#: computed again, which costs less than reading them back from memory.
 _CYCLES_SOURCE = """
 def _cycles_{kind}(out, a, b, starts, counts, sizes,
                    irows, iuni, ints, frows, funi, floats, nparams, npins):
@@ -502,7 +810,7 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
                 u, v = max(lo, a), min(lo + n, b)
                 if u < v:
                     whole = u == lo and v == lo + n
-                    if whole and template >= 0:
+                    if whole and template >= 0 and n <= {copy_max}:
                         for m in range(n):
                             out[lo - a + m] = out[template - a + m]
                     else:
@@ -516,6 +824,8 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
                 c += 1
         r += 1
 """
+#: Longest cycle phase that further whole cycles copy instead of computing (32 KiB).
+_COPY_MAX = 1 << 12
 _cycle_loops: dict[str, Any] = {}
 _cycle_loops_lock = threading.Lock()
 
@@ -530,7 +840,7 @@ def _cycles_loop(kind: str) -> Any:
         if kind not in _cycle_loops:
             arity = len(inspect.signature(FORMULAS[kind]).parameters) - 1
             params = ", ".join(f"p[{i}]" for i in range(arity))
-            source = _CYCLES_SOURCE.format(kind=kind, params=params)
+            source = _CYCLES_SOURCE.format(kind=kind, params=params, copy_max=_COPY_MAX)
             exec(compile(source, __file__, "exec"), globals())  # our template, a kernel name
             _cycle_loops[kind] = _jit(globals()[f"_cycles_{kind}"])
         return _cycle_loops[kind]
@@ -617,8 +927,11 @@ def numpy_only(kind: str, params: tuple[float, ...]) -> bool:
 
     ``tanh`` and the general powers of ``cosine`` and ``polynomial`` (exponents
     other than 1 and 2) are written in ``_formulas`` without cancellation
-    (``expm1``/``log1p`` forms); those pieces always run that formula, so
-    every backend gives its values. The loops below for them are unused.
+    (``expm1``/``log1p`` forms); those pieces always take that formula's
+    values, so every backend gives the same. Here it runs fused
+    (`_fused_piece`: the same operations as a few Numba loops around NumPy's
+    ``exp``/``expm1``/``log``), bit for bit; the per-element kernels above for
+    those exponents are unused.
     """
     if kind in ("cosine", "polynomial"):
         return params[3] not in (1.0, 2.0)
@@ -638,8 +951,10 @@ def _fill_range(
             fill_cycles(piece, out, a, b, route)
             continue
         kernel = KERNELS.get(piece.kind)
-        if kernel is None or numpy_only(piece.kind, piece.params) or (
-                route and numpy_is_faster(piece.kind, piece.params)):
+        if numpy_only(piece.kind, piece.params):
+            if not _fused_piece(piece, out, a, b):
+                _numpy_piece(piece, out, a, b)
+        elif kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)
         else:
             kernel(out, a - piece.offset, piece.x0, piece.direction, *piece.params)

@@ -17,8 +17,11 @@ Python's ``float.__pow__``, i.e. ``libm``'s ``pow`` as in the kernels
 (``numpy.power`` has its own implementation). IEEE arithmetic being exactly
 rounded, the values are the kernels' bit for bit; ``tests/test_kernels.py``
 checks that for every kind. Kinds that cost a general power or ``tanh``
-per element have no entry in `VECTORIZED`: they run the NumPy formula of
-``_formulas``, as the kernels' ``fill`` routes them. A periodic element
+per element run the NumPy formula of ``_formulas``, whose values the
+kernels take too; a ``tanh`` piece of `TANH_NUMBA_MIN` steps or more runs
+the kernels' fused form of that formula (the same values, several times
+faster than the formula's ~200 array passes, which outweighs Numba's
+start-up at that length). A periodic element
 (`schedarray._plan.Cycles`) fills its long cycles (`LONG_CYCLE` steps or
 more) phase by phase like single pieces, and its short ones, however many,
 by its own NumPy path (closed forms, per-run parameters looked up per
@@ -487,10 +490,32 @@ def _fill_range(plan: Any, buf: NDArray[np.floating], start: int, lo: int, hi: i
             _fill_piece(piece, buf, start, a, b, scratch)
 
 
+#: A ``tanh`` piece of at least this many steps runs the Numba kernels' fused
+#: form of its formula (the same values bit for bit, ~7x faster) even here:
+#: its NumPy formula costs ~35 ns per step on two threads, so Numba's one-time
+#: start-up (~0.5 s) is repaid from ~1.5e7 steps on. Decided by the piece's
+#: length, never the window's (and the values do not depend on it).
+TANH_NUMBA_MIN = 1 << 24
+
+
+def _fused(piece: Any) -> Any:
+    """The Numba kernels' `_fused_piece` for a long ``tanh`` piece, else None."""
+    if piece.kind != "tanh" or piece.length < TANH_NUMBA_MIN:
+        return None
+    try:
+        from . import _kernels
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    return _kernels._fused_piece
+
+
 def _fill_piece(
     piece: Any, buf: NDArray[np.floating], start: int, a: int, b: int, scratch: Any
 ) -> None:
     """Write indices ``[a, b)`` (inside `piece`) into ``buf[a - start : b - start]``."""
+    fused = _fused(piece)
+    if fused is not None and fused(piece, buf[a - start : b - start], a, b):
+        return
     f = VECTORIZED.get(piece.kind)  # None: a kind with no entry runs its formula
     # Chunks aligned to the piece's blocks, so no chunk splits a block in the middle of
     # the schedule.

@@ -271,6 +271,67 @@ def test_routing_hands_general_powers_and_tanh_to_numpy():
         assert np.array_equal(numba_fill(plan, threads=3, route=True), numpy_fill(plan))
 
 
+@pytest.mark.parametrize(("lower", "upper"), [
+    (3.0, 4.0), (-7.0, 3.0), (0.0, 1.0), (1e-9, 2e-9), (19.0, 20.0), (-174.05, 33.33),
+    (-700.0, 700.0), (600.0, 700.0), (-700.0, -690.0), (-1e6, 1e6), (1e-300, 3e-300),
+    (-1e290, 1e290)])
+def test_fused_tanh_is_the_formula_bitwise(lower, upper):
+    # The Numba path runs the accurate NumPy formula as fused loops plus NumPy's
+    # exp/expm1: the same operations, so the same bits as backend="numpy".
+    for n, endpoint, reverse in ((2, True, False), (7, False, True), (20_011, True, False)):
+        for start, end in ((1.0, 0.0), (2.0, -3.0)):
+            plan = Builder().blend("tanh", n, start, end, lower, upper, endpoint=endpoint,
+                                   reverse=reverse).plan()
+            for dtype in DTYPES:
+                assert np.array_equal(numba_fill(plan, dtype, threads=2),
+                                      numpy_fill(plan, dtype))
+
+
+@pytest.mark.parametrize("power", [1e-300, 0.0, 0.0625, 0.5, 0.9, 1.5, 3.7, 60.0])
+@pytest.mark.parametrize("kind", ["cosine", "polynomial"])
+def test_fused_general_powers_are_the_formula_bitwise(kind, power):
+    for n, endpoint, reverse in ((2, True, False), (5, False, True), (30_011, True, False),
+                                 (30_011, False, True)):
+        plan = Builder().blend(kind, n, 1.0, 1e-3, power, endpoint=endpoint,
+                               reverse=reverse).plan()
+        for dtype in DTYPES:
+            whole = numba_fill(plan, dtype, threads=1)
+            assert np.array_equal(whole, numpy_fill(plan, dtype))
+            assert np.array_equal(numba_fill(plan, dtype, n // 3, n, threads=3), whole[n // 3 :])
+    plan = Builder().add("polynomial_k", 3000, (1.0, 0.0, 2999.0, power, 1.0)).plan()
+    assert np.array_equal(numba_fill(plan), numpy_fill(plan))
+
+
+@numba.njit
+def _quotients(a, b):
+    y_hi, y_lo = _kernels._reciprocal(b)
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        out[i] = _kernels._quotient(a[i], b, y_hi, y_lo)
+    return out
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="the compiled quotient")
+def test_quotient_by_a_reciprocal_is_the_division_bitwise():
+    # The kernels divide by a constant with an FMA correction (Markstein):
+    # the same float as the division, including the sign of zero.
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        b = float(rng.choice([rng.integers(1, 2**40), rng.integers(1, 10**9) + 0.5,
+                              rng.standard_normal() * 10.0 ** rng.integers(-140, 140)]))
+        a = np.concatenate([
+            np.arange(2**14, dtype=np.float64) + float(rng.integers(0, 2**52 - 2**14)),
+            rng.standard_normal(2**14) * 10.0 ** rng.integers(-100, 100),
+            [0.0, -0.0, 1.0, -1.0, b, -b, 2**53]])
+        want = a / b
+        got = _quotients(a, b)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64)), b
+    # Outside the divisors' safe range it divides.
+    for b in (1e-200, 1e200, 2.0**-600):
+        a = np.array([1.0, 3.0, 1e-300])
+        assert np.array_equal(_quotients(a, b), a / b)
+
+
 @pytest.mark.parametrize("n", [2**31 + 10, 2**32 + 5, 10**12 + 3])
 def test_windows_of_huge_schedules(n):
     # Indices past int32 and float32 range, computed without the rest.
@@ -639,6 +700,26 @@ def test_property_vectorized_equals_the_kernels(kind, n, start, end, shape, reve
         a = data.draw(st.integers(0, plan.length - 1))
         b = data.draw(st.integers(a, plan.length))
         assert np.array_equal(vectorized_fill(plan, dtype, a, b, threads=2), want[a:b])
+
+
+def test_vectorized_hands_long_tanh_pieces_to_the_fused_formula(monkeypatch):
+    # From TANH_NUMBA_MIN steps the vectorized path runs tanh through the kernels'
+    # fused formula: the formula's values, so windows and backends are unchanged.
+    plan = Builder().constant(700, 0.5).blend("tanh", 40_000, 1.0, 0.01, -7.0, 3.0).plan()
+    calls = []
+    real = _kernels._fused_piece
+    monkeypatch.setattr(_kernels, "_fused_piece",
+                        lambda *a: calls.append(a[2:]) or real(*a))
+    monkeypatch.setattr(_vectorized, "TANH_NUMBA_MIN", 40_000)
+    for dtype in DTYPES:
+        want = numpy_fill(plan, dtype)
+        assert np.array_equal(vectorized_fill(plan, dtype, threads=2), want)
+        assert np.array_equal(vectorized_fill(plan, dtype, 650, 9_000), want[650:9_000])
+    assert calls
+    monkeypatch.setattr(_vectorized, "TANH_NUMBA_MIN", 40_001)
+    calls.clear()
+    assert np.array_equal(vectorized_fill(plan), numpy_fill(plan))
+    assert not calls
 
 
 def test_vectorized_power_table_past_the_end_may_overflow():
