@@ -691,6 +691,8 @@ def _remember_call(result: Any, func: Callable[..., Any], args: tuple[Any, ...],
         origin = Made(func, tuple(_as_data(a) for a in args), data)
     except RecursionError:  # an argument that holds itself
         origin = Opaque("an argument that holds itself")
+    except Exception as exc:  # recording must never fail a call that succeeded
+        origin = Opaque(f"an argument that could not be recorded ({type(exc).__name__})")
     remember(result, origin)
 
 

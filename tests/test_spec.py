@@ -527,3 +527,15 @@ def test_every_public_call_has_a_spec_or_says_why_not(target):
     assert rebuilt.dtype == result.dtype
     assert np.array_equal(rebuilt, result)
     assert json.loads(json.dumps(got)) == got  # plain data
+
+
+def test_recording_never_fails_a_call_that_succeeded():
+    from unittest import mock
+
+    from schedarray import _check
+
+    with mock.patch.object(_check, "_as_data", side_effect=RuntimeError("boom")):
+        lr = sa.cosine(4, start=1.0)  # still returns its values
+    assert lr.tolist() == sa.cosine(4, start=1.0).tolist()
+    with pytest.raises(ValueError, match="could not be recorded"):
+        to_spec(lr)
