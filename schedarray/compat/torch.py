@@ -1190,13 +1190,18 @@ def _functions() -> dict[str, Callable[..., Any]]:
     return found
 
 
+def _result_dtype(dtype: DTypeLike | None, out: Any) -> DTypeLike:
+    """The dtype asked for, else `out`'s, else float64."""
+    if dtype is not None:
+        return dtype
+    return out.dtype if isinstance(out, np.ndarray) else np.float64
+
+
 def _spec_result(
     values: NDArray[np.float64], dtype: DTypeLike | None, out: Any
 ) -> FloatArray:
     start, stop = span(values.shape[0])
-    kind = dtype if dtype is not None else (
-        out.dtype if isinstance(out, np.ndarray) else np.float64)
-    return _store(values[start:stop], kind, out)
+    return _store(values[start:stop], _result_dtype(dtype, out), out)
 
 
 def _optimizer_lr(specs: Sequence[_sim.Spec], base_lr: Any) -> Any:
@@ -1307,8 +1312,7 @@ def swalr(
     head = min(n, int(anneal_epochs) + 2)  # from step anneal_epochs on the lr is swa_lr
     values = _sim.simulate([spec], base_lr, head, _functions())
     start, stop = span(n)  # the window asked for: the held tail only as long as it
-    kind = dtype if dtype is not None else (
-        out.dtype if isinstance(out, np.ndarray) else np.float64)
+    kind = _result_dtype(dtype, out)
     check.fits(*check.extremes(values), check.store_dtype(kind, out))
     buf = check.prepare_out((stop - start, *values.shape[1:]), kind, out)
     annealing = max(0, min(stop, head) - start)  # window steps before the held tail
