@@ -530,10 +530,16 @@ REFERENCE = np.load(kernel_reference.PATH)
 
 
 def assert_matches_reference(name: str, key: str, got: np.ndarray) -> None:
-    if kernel_reference.digest(got) == str(REFERENCE[f"{name}/{key}"]):
-        return
     sample = got[:: kernel_reference.SAMPLE_STRIDE].astype(np.float64)
     want = REFERENCE[f"{name}/sample"]
+    stored = kernel_reference.key(name, key)
+    if stored not in REFERENCE.files:  # NumPy's exp/log on a machine of another kind
+        assert name in kernel_reference.PLATFORM_MATH, stored
+        bound = 4 * np.finfo(got.dtype).eps * np.max(np.abs(want))
+        assert np.max(np.abs(sample - want)) <= bound, f"{name} ({key}) moved by more than 4 eps"
+        return
+    if kernel_reference.digest(got) == str(REFERENCE[stored]):
+        return
     moved = np.flatnonzero(sample != want) * kernel_reference.SAMPLE_STRIDE
     pytest.fail(f"{name} ({key}) changed; sampled indices that moved: {moved[:10]}")
 
