@@ -37,7 +37,9 @@ polynomial_k    start, end, span, power, k             c = (1 - x^k / span^k)^po
 from __future__ import annotations
 
 import math
+import platform
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,11 +64,77 @@ def _range(start: float, end: float) -> tuple[float, float]:
     return np.where(end < start, end, start), np.where(end > start, end, start)
 
 
-def _blend(c: Floats, start: float, end: float) -> Floats:
-    """``end + (start - end) * c``, kept inside the segment's range."""
-    c *= start - end
-    c += end
-    return np.clip(c, *_range(start, end), out=c)
+#: A blend's weight ``c`` and, when computed apart (accurately), its complement ``1 - c``.
+Weight = tuple[Floats, Floats | None]
+
+
+def blend(weight: Weight, start: float, end: float, out: Floats | None = None) -> Floats:
+    """``end + (start - end) * c`` into `out` (over ``c`` itself by default), kept in range.
+
+    With a complement ``rest`` (``1 - c``, each accurate), values near
+    `start` (``c > 1/2``) are ``start + (end - start) * rest`` instead, so a
+    curve that stays near `start` keeps its precision relative to its own size,
+    not to `end`'s. `start` and `end` may be arrays that broadcast against the
+    weight (per-element, or one row per cycle: `schedarray._plan.Cycles`
+    blends one cycle's weights with each cycle's own start and end); the
+    values are the same bits either way.
+
+    >>> blend((np.array([0.0, 0.5, 1.0]), None), 2.0, 0.0)
+    array([0., 1., 2.])
+    """
+    c, rest = weight
+    if out is None:
+        out = c
+    if rest is None:
+        np.multiply(c, start - end, out=out)
+        out += end
+        return np.clip(out, *_range(start, end), out=out)
+    near_start = c > 0.5
+    np.multiply(c, start - end, out=out)
+    out += end
+    rest = np.multiply(rest, end - start, out=rest if rest.shape == out.shape else None)
+    rest += start
+    np.copyto(out, rest, where=near_start)
+    return np.clip(out, np.minimum(start, end), np.maximum(start, end), out=out)
+
+
+def _numpy_power_is_libm() -> bool:
+    """Whether NumPy's float64 ``power`` loop is the C library's ``pow``, element by element.
+
+    It is, except where NumPy links Intel's SVML (AVX-512 machines), whose ``pow``
+    differs from ``libm``'s in the last bit for some arguments. Only x86-64 without
+    AVX-512 is taken on trust (checked there: 4 * 10**7 powers, every bit the same).
+    """
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    wide = any(features.get(f) for f in ("AVX512F", "AVX512_SKX", "X86_V4"))
+    return platform.machine().lower() in ("x86_64", "amd64") and not wide
+
+
+_NUMPY_POWER_IS_LIBM = _numpy_power_is_libm()
+
+
+def libm_pow(base: float, exponents: Floats) -> Floats:
+    """``[base ** e for e in exponents]`` as Python computes them (``libm``'s ``pow``).
+
+    NumPy's loop where it is that ``pow`` (~35 ns per element), else one Python
+    call per element (~0.2 us). Where ``pow`` overflows (Python raises) the value
+    is inf. `base` must be positive.
+
+    >>> libm_pow(0.1, np.array([0.0, 1.0, 2.0])).tolist()
+    [1.0, 0.1, 0.010000000000000002]
+    """
+    if _NUMPY_POWER_IS_LIBM and exponents.shape[0] > 1:  # one element: see `_power_of`
+        with np.errstate(over="ignore"):
+            return np.power(base, exponents)
+    return np.array([_pow(base, e) for e in exponents.tolist()], dtype=np.float64)
+
+
+def _pow(base: float, e: float) -> float:
+    try:
+        return base**e
+    except OverflowError:
+        return math.inf
 
 
 def _power_of(base: float, x: Floats) -> Floats:
@@ -82,22 +150,6 @@ def _power_of(base: float, x: Floats) -> Floats:
         x[0] = np.power(base, np.repeat(x, 2))[0]
         return x
     return np.power(base, x, out=x)
-
-
-def _blend_pair(c: Floats, rest: Floats, start: float, end: float) -> Floats:
-    """`_blend` from a weight and its complement ``rest = 1 - c`` (each accurate).
-
-    Values near `start` (``c > 1/2``) are ``start + (end - start) * rest``, so
-    a curve that stays near `start` keeps its precision relative to its own
-    size, not to `end`'s.
-    """
-    near_start = c > 0.5
-    c *= start - end
-    c += end
-    rest *= end - start
-    rest += start
-    np.copyto(c, rest, where=near_start)
-    return np.clip(c, np.minimum(start, end), np.maximum(start, end), out=c)
 
 
 def _progress(x: Floats, span: float) -> Floats:
@@ -148,6 +200,11 @@ def _power_near_one(
 
 
 def cosine(x: Floats, start: float, end: float, span: float, exponent: float) -> Floats:
+    return blend(cosine_weight(x, span, exponent), start, end)
+
+
+def cosine_weight(x: Floats, span: float, exponent: float) -> Weight:
+    """The weight of `cosine`: ``((1 + cos(pi x / span)) / 2) ** exponent``."""
     if exponent not in (1.0, 2.0):
         # ((1 + cos(pi p)) / 2)^k = cos(pi p / 2)^(2k): log cos(t) = log1p(-2 sin^2(t / 2))
         # near p = 0, and cos(pi p / 2) = sin(pi q / 2) near p = 1, where 1 + cos cancels.
@@ -158,7 +215,7 @@ def cosine(x: Floats, start: float, end: float, span: float, exponent: float) ->
         def log_far(q: Floats) -> Floats:
             return 2.0 * np.log(np.abs(np.sin(q * (np.pi / 2))))
 
-        return _blend_pair(*_power_near_one(x, span, exponent, log_near, log_far), start, end)
+        return _power_near_one(x, span, exponent, log_near, log_far)
     # The angle as pi * x / span, the order of the widely copied ConvNeXt/DINO code.
     x *= np.pi
     x /= span
@@ -167,30 +224,44 @@ def cosine(x: Floats, start: float, end: float, span: float, exponent: float) ->
     c *= 0.5
     if exponent != 1.0:
         np.power(c, exponent, out=c)
-    return _blend(c, start, end)
+    return c, None
 
 
 def polynomial(x: Floats, start: float, end: float, span: float, power: float) -> Floats:
+    return blend(polynomial_weight(x, span, power), start, end)
+
+
+def polynomial_weight(x: Floats, span: float, power: float) -> Weight:
+    """The weight of `polynomial`: ``(1 - x / span) ** power``."""
     if power not in (1.0, 2.0) and np.all(np.greater(span, 0)):
         # (1 - p)^k: exp(k log1p(-p)) near p = 0, ((span - x) / span)^k near p = 1.
-        c, rest = _power_near_one(x, span, power, lambda p: np.log1p(-p), np.log)
-        return _blend_pair(c, rest, start, end)
+        return _power_near_one(x, span, power, lambda p: np.log1p(-p), np.log)
     p = _progress(x, span)
     c = np.subtract(1.0, p, out=p)
     if power != 1.0:
         np.power(c, power, out=c)
-    return _blend(c, start, end)
+    return c, None
 
 
 def one_minus_sqrt(x: Floats, start: float, end: float, span: float) -> Floats:
+    return blend(one_minus_sqrt_weight(x, span), start, end)
+
+
+def one_minus_sqrt_weight(x: Floats, span: float) -> Weight:
+    """The weight of `one_minus_sqrt`: ``1 - sqrt(x / span)``."""
     p = _progress(x, span)
     c = np.sqrt(p, out=p)
-    return _blend(np.subtract(1.0, c, out=c), start, end)
+    return np.subtract(1.0, c, out=c), None
 
 
 def tanh(
     x: Floats, start: float, end: float, span: float, lower: float, upper: float
 ) -> Floats:
+    return blend(tanh_weight(x, span, lower, upper), start, end)
+
+
+def tanh_weight(x: Floats, span: float, lower: float, upper: float) -> Weight:
+    """The weight of `tanh` and its complement, each within a few eps."""
     # tanh(u) - tanh(y) = sinh(u - y) / (cosh u cosh y), so with d = u - l, a = u - y
     # and b = y - l (both from the progress, exact near their zero):
     #   c     = sinh(a) / sinh(d) * cosh(l) / cosh(y)
@@ -229,7 +300,7 @@ def tanh(
     rest *= np.expm1(-2.0 * b)
     rest *= (1.0 + math.exp(-2.0 * abs(upper))) / width
     rest /= g
-    return _blend_pair(c, rest, start, end)
+    return c, rest
 
 
 def _split(v: Floats | float) -> tuple[Floats, Floats]:
@@ -279,11 +350,16 @@ def _exp2(e: Floats, e_lo: Floats) -> Floats:
 
 
 def rex(x: Floats, start: float, end: float, span: float) -> Floats:
+    return blend(rex_weight(x, span), start, end)
+
+
+def rex_weight(x: Floats, span: float) -> Weight:
+    """The weight of `rex`: ``(1 - p) / (1 - p / 2)``, ``p = x / span``."""
     p = _progress(x, span)
     half = 1.0 - 0.5 * p
     c = np.subtract(1.0, p, out=p)
     c /= half
-    return _blend(c, start, end)
+    return c, None
 
 
 def exponential(
@@ -341,11 +417,16 @@ def cyclic(
         scale /= 2.0 ** (cycle - 1.0)
     elif mode == 2.0:
         scale *= _power_of(gamma, x)
-    return _blend(scale, high, low)
+    return blend((scale, None), high, low)
 
 
 def cosine_k(x: Floats, start: float, end: float, span: float, k: float) -> Floats:
     """Half cosine over a warped progress ``x^k / span^k`` (timm's ``k_decay``)."""
+    return blend(cosine_k_weight(x, span, k), start, end)
+
+
+def cosine_k_weight(x: Floats, span: float, k: float) -> Weight:
+    """The weight of `cosine_k`."""
     # timm's operation order: pi * t^k / T^k.
     np.power(x, k, out=x)
     x *= np.pi
@@ -353,21 +434,26 @@ def cosine_k(x: Floats, start: float, end: float, span: float, k: float) -> Floa
     c = np.cos(x, out=x)
     c += 1.0
     c *= 0.5
-    return _blend(c, start, end)
+    return c, None
 
 
 def polynomial_k(
     x: Floats, start: float, end: float, span: float, power: float, k: float
 ) -> Floats:
     """``(1 - x^k / span^k)^power`` (timm's polynomial with ``k_decay``)."""
+    return blend(polynomial_k_weight(x, span, power, k), start, end)
+
+
+def polynomial_k_weight(x: Floats, span: float, power: float, k: float) -> Weight:
+    """The weight of `polynomial_k`."""
     if k == 1.0 and power not in (1.0, 2.0):  # the plain polynomial's accurate general powers
-        return polynomial(x, start, end, span, power)
+        return polynomial_weight(x, span, power)
     np.power(x, k, out=x)
     x /= span**k
     c = np.subtract(1.0, x, out=x)
     if power != 1.0:
         np.power(c, power, out=c)
-    return _blend(c, start, end)
+    return c, None
 
 
 FORMULAS: dict[str, Callable[..., Floats]] = {
@@ -388,6 +474,20 @@ FORMULAS: dict[str, Callable[..., Floats]] = {
 }
 
 
+#: The weight ``c`` (and complement) of each blend but `linear`, from the coordinates and
+#: the parameters after ``(start, end)``: ``FORMULAS[kind](x, start, end, *rest)`` is
+#: ``blend(WEIGHTS[kind](x, *rest), start, end)``.
+WEIGHTS: dict[str, Callable[..., Weight]] = {
+    "cosine": cosine_weight,
+    "polynomial": polynomial_weight,
+    "one_minus_sqrt": one_minus_sqrt_weight,
+    "tanh": tanh_weight,
+    "rex": rex_weight,
+    "cosine_k": cosine_k_weight,
+    "polynomial_k": polynomial_k_weight,
+}
+
+
 #: Kinds written as a blend ``end + (start - end) * c``, with ``(start, end, span)`` first.
 BLENDS = frozenset(
     {"linear", "cosine", "polynomial", "one_minus_sqrt", "tanh", "rex", "cosine_k", "polynomial_k"}
@@ -396,7 +496,7 @@ BLENDS = frozenset(
 
 #: Blends whose weight is in [0, 1] at every coordinate (cosine: for any angle; linear
 #: and tanh: kept in range by the clip), so finite ``start - end`` decides.
-_NAN_FREE = frozenset({"linear", "cosine", "tanh"})
+NAN_FREE = frozenset({"linear", "cosine", "tanh"})
 
 #: The smallest normal float64.
 _TINY = float(np.finfo(np.float64).tiny)
@@ -409,6 +509,25 @@ def _refuse(kind: str, why: str) -> NotFinite:
     return NotFinite(f"a value of the {kind} phase would overflow or be NaN: {why}")
 
 
+def _nan_free_range(kind: str, params: tuple[Any, ...]) -> tuple[float, float]:
+    """`value_range` of a `NAN_FREE` blend: no evaluation needed once these conditions hold.
+
+    The parameters may be arrays of one entry per cycle (`schedarray._plan.Cycles`).
+    """
+    start, end, span = params[:3]
+    with np.errstate(all="ignore"):
+        if not (np.all(np.isfinite(np.subtract(start, end))) and np.all(span == span)
+                and np.all(span != 0)):
+            raise _refuse(kind, "its start - end or its span is not finite")
+        if kind == "linear" and not np.all(np.isfinite(np.divide(np.subtract(end, start), span))):
+            raise _refuse(kind, "its slope (end - start) / span overflows")
+        width = np.subtract(params[4], params[3]) if kind == "tanh" else 1.0
+        if not np.all((width >= _TINY) & (width < math.inf)):
+            raise _refuse(kind, "upper - lower must be a normal float (>= 2.2e-308), "
+                                "and not overflow")
+    return float(np.min(np.minimum(start, end))), float(np.max(np.maximum(start, end)))
+
+
 def value_range(
     kind: str, params: tuple[float, ...], first: float, last: float
 ) -> tuple[float, float]:
@@ -417,23 +536,15 @@ def value_range(
     Raises `NotFinite` when any value in between would overflow or be NaN.
     Analytic, O(1) per piece: every formula is monotone between the ends,
     or kept inside ``[min(start, end), max(start, end)]`` by its blend, so
-    the conditions below and the two end values decide it.
+    the conditions below and the two end values decide it. A `NAN_FREE` blend
+    (never evaluated) may take arrays of per-cycle parameters.
     """
     if kind == "constant":
         if not math.isfinite(params[0]):
             raise _refuse(kind, f"it would be {params[0]!r}")
         return params[0], params[0]
-    if kind in _NAN_FREE:
-        # Weights in [0, 1] for every x once these hold; no evaluation needed.
-        start, end, span = params[:3]
-        if not (math.isfinite(start - end) and span == span and span != 0):
-            raise _refuse(kind, "its start - end or its span is not finite")
-        if kind == "linear" and not math.isfinite((end - start) / span):
-            raise _refuse(kind, "its slope (end - start) / span overflows")
-        if kind == "tanh" and not _TINY <= params[4] - params[3] < math.inf:
-            raise _refuse(kind, "upper - lower must be a normal float (>= 2.2e-308), "
-                                "and not overflow")
-        return min(start, end), max(start, end)
+    if kind in NAN_FREE:
+        return _nan_free_range(kind, params)
     with np.errstate(all="ignore"):
         ends = FORMULAS[kind](np.array([first, last], dtype=np.float64), *params)
     if not (math.isfinite(ends[0]) and math.isfinite(ends[1])):

@@ -595,7 +595,7 @@ def _tanh_arguments(n, j0, x0, direction, w, span, lower, upper, exact):  # prag
 
 @_jit
 def _tanh_combine(out, w, k_c, k_rest, start, end):  # pragma: no cover - compiled
-    # c = exp * low * expm1 * k / g and rest likewise, then `_formulas._blend_pair`.
+    # c = exp * low * expm1 * k / g and rest likewise, then `_formulas.blend`.
     lo, hi = min(start, end), max(start, end)
     down, up = start - end, end - start
     for i in range(out.shape[0]):
@@ -692,7 +692,7 @@ def _power_exponent(w, n, power, twice):  # pragma: no cover - compiled
 
 @_jit
 def _power_combine(out, w, start, end):  # pragma: no cover - compiled
-    # `_formulas._blend_pair` of c = exp(e) (row 0) and rest = -expm1(e) (row 1).
+    # `_formulas.blend` of c = exp(e) (row 0) and rest = -expm1(e) (row 1).
     lo, hi = min(start, end), max(start, end)
     down, up = start - end, end - start
     for i in range(out.shape[0]):

@@ -32,12 +32,13 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _check as check
-from ._formulas import BLENDS, FORMULAS, value_range
+from ._formulas import BLENDS, FORMULAS, NAN_FREE, WEIGHTS, blend, value_range
 
-#: Elements computed per step of the NumPy path (fits in L2 with its scratch).
-CHUNK = 1 << 14
+#: Elements computed per step of the NumPy path (its scratch arrays stay within a few
+#: MB; fewer steps matter for periodic elements, whose Python work is per step).
+CHUNK = 1 << 16
 #: Runs of cycles up to this many steps long are computed once and copied.
-TILE_MAX = CHUNK // 8
+TILE_MAX = 1 << 11
 #: ``backend="auto"`` picks by the whole schedule's length (never the
 #: window's, so a window always takes the path of the whole and equals its
 #: slice bit for bit), for the fastest fresh process (a schedule is usually
@@ -282,16 +283,15 @@ class Cycles:
                 continue
             g = max(min(nxt, r1), r + 1)  # runs [r, g) are evaluated together
             a, b = max(int(self.starts[r]), c0), min(int(self.ends[g - 1]), c1)
-            rows = self._rows(r, g, a, b)
-            if rows is not None:  # whole cycles of one layout: a row each
-                f, e = rows
-                fa, eb = int(self.starts[f]), int(self.ends[e - 1])
-                if a < fa:  # the end of a cycle the chunk starts inside
-                    self._fill_chunk(out[a - c0 : fa - c0], a, fa, phases)
-                grid = out[fa - c0 : eb - c0].reshape(e - f, int(self.sizes[f]))
-                self._evaluate_rows(grid, f, e, phases)
-                if eb < b:  # the start of a cycle the chunk ends inside
-                    self._fill_chunk(out[eb - c0 : b - c0], eb, b, phases)
+            if self._rows(r, g, b - a):  # single cycles of one layout: a row each
+                fa, eb = int(self.starts[r]), int(self.ends[g - 1])
+                whole = a == fa and b == eb  # else whole rows in a scratch, then the part
+                grid = out[a - c0 : b - c0] if whole else np.empty(eb - fa)
+                if not whole and phases is not None:  # keep the steps of the other phases
+                    grid[a - fa : b - fa] = out[a - c0 : b - c0]
+                self._evaluate_rows(grid.reshape(g - r, int(self.sizes[r])), r, g, phases)
+                if not whole:
+                    out[a - c0 : b - c0] = grid[a - fa : b - fa]
                 r = g
                 continue
             lo = np.maximum(self.starts[r:g], a)
@@ -309,24 +309,22 @@ class Cycles:
             self._evaluate(out[a - c0 : b - c0], local, ridx, phases)
             r = g
 
-    def _rows(self, r: int, g: int, a: int, b: int) -> tuple[int, int] | None:
-        """The runs ``[f, e)`` of ``[r, g)`` that `_evaluate_rows` fills, or None.
+    def _rows(self, r: int, g: int, steps: int) -> bool:
+        """Whether `_evaluate_rows` fills runs ``[r, g)``, of which a chunk needs `steps`.
 
-        Those are at least two whole single cycles inside ``[a, b)`` of one size
-        whose phases begin and stop at the same local steps: they are filled as
-        the rows of a 2-D view, each phase's coordinates laid out once and its
-        per-cycle parameters broadcast down the rows (ten million distinct
-        cycles would otherwise gather every parameter per element).
+        It does when they are single cycles of one size, whose phases begin and
+        stop at the same local steps, and their whole cycles are at most twice
+        the steps needed: they are filled as the rows of a 2-D array, each phase's
+        coordinates laid out once and its per-cycle parameters broadcast down the
+        rows (ten million distinct cycles would otherwise gather every parameter
+        per element).
         """
-        f = r if int(self.starts[r]) >= a else r + 1
-        e = g if int(self.ends[g - 1]) <= b else g - 1
-        if e - f < 2 or np.any(self.counts[f:e] != 1) or np.any(self.sizes[f:e] != self.sizes[f]):
-            return None
-        for ph in self.phases:
-            for bound in (ph.begin, ph.stop):
-                if isinstance(bound, np.ndarray) and np.any(bound[f:e] != bound[f]):
-                    return None
-        return f, e
+        size = self.sizes[r]
+        if g - r < 2 or (g - r) * size > 2 * steps or np.any(self.counts[r:g] != 1) \
+                or np.any(self.sizes[r:g] != size):
+            return False
+        return not any(isinstance(bound, np.ndarray) and np.any(bound[r:g] != bound[r])
+                       for ph in self.phases for bound in (ph.begin, ph.stop))
 
     def _evaluate_rows(
         self, grid: NDArray[np.floating], f: int, e: int, phases: tuple[int, ...] | None
@@ -335,10 +333,23 @@ class Cycles:
 
         Elementwise the same arithmetic as `_evaluate` (a per-run parameter is a
         column here, gathered per element there), so the values are the same bits.
+        A blend whose cycles differ only in their start and end values (peaks
+        that decay from cycle to cycle) computes its weights for one row and
+        blends them with each row's start and end: the formula's own steps, on
+        the same numbers.
         """
 
         def column(v: PerRun) -> Any:
             return v if not isinstance(v, np.ndarray) else v[f:e, None]
+
+        def row(v: PerRun) -> Any:
+            return v if not isinstance(v, np.ndarray) else v[None, f:e]
+
+        def one(v: PerRun) -> Any:  # `v` as one number if it is the same in every row
+            if not isinstance(v, np.ndarray):
+                return v
+            bits = v[f:e].view(np.int64)
+            return v[f] if np.all(bits == bits[0]) else None
 
         for p, ph in enumerate(self.phases):
             if phases is not None and p not in phases:
@@ -347,17 +358,34 @@ class Cycles:
             if stop <= begin:
                 continue
             j = np.arange(stop - begin)
-            x = np.empty((e - f, stop - begin))
-            x[...] = j
-            x0, direction = column(ph.x0), column(ph.direction)
-            if np.ndim(direction) == 0:
+            values = grid[:, begin:stop]
+            shared = [one(q) for q in (ph.x0, ph.direction, *ph.params[2:])]
+            if ph.kind in WEIGHTS and all(q is not None for q in shared):
+                x0, direction, *shape = shared
+                x = j.astype(np.float64)
                 if direction < 0:
                     np.subtract(x0, x, out=x)
-                elif np.ndim(x0) or x0:
+                elif x0:
                     x += x0
+                c, rest = WEIGHTS[ph.kind](x, *shape)
+                if e - f > stop - begin:  # more cycles than steps: along the cycles, transposed
+                    flip = (c[:, None], None if rest is None else rest[:, None])
+                    out = np.empty((stop - begin, e - f))
+                    values[...] = blend(flip, row(ph.params[0]), row(ph.params[1]), out=out).T
+                else:
+                    blend((c, rest), column(ph.params[0]), column(ph.params[1]), out=values)
             else:
-                x = np.where(direction < 0, x0 - x, x + x0)
-            values = FORMULAS[ph.kind](x, *(column(q) for q in ph.params))
+                x = np.empty((e - f, stop - begin))
+                x[...] = j
+                x0, direction = column(ph.x0), column(ph.direction)
+                if np.ndim(direction) == 0:
+                    if direction < 0:
+                        np.subtract(x0, x, out=x)
+                    elif np.ndim(x0) or x0:
+                        x += x0
+                else:
+                    x = np.where(direction < 0, x0 - x, x + x0)
+                values[...] = FORMULAS[ph.kind](x, *(column(q) for q in ph.params))
             for pj, pv in ph.pins:
                 if not isinstance(pj, np.ndarray):  # one local step in every cycle: a column
                     if 0 <= pj < stop - begin:
@@ -367,7 +395,6 @@ class Cycles:
                 if np.any(hit):
                     hit = np.broadcast_to(hit, values.shape)
                     values[hit] = np.broadcast_to(column(pv), values.shape)[hit]
-            grid[:, begin:stop] = values
 
     def _template(self, r: int) -> NDArray[np.float64]:
         """The values of one cycle of run `r`."""
@@ -882,6 +909,10 @@ def _cycles_range(cycles: Cycles) -> tuple[float, float]:
         if all(np.ndim(v) == 0 for v in (*ph.params, ph.x0, ph.direction, ph.begin, ph.stop)):
             lo, hi = value_range(ph.kind, tuple(float(p) for p in ph.params),
                                  float(ph.x0), float(last[0]))
+        elif ph.kind in NAN_FREE:  # bounded by each cycle's start and end, as in value_range
+            keep = steps > 0
+            lo, hi = value_range(ph.kind, tuple(p if np.ndim(p) == 0 else per_run(p)[keep]
+                                                for p in ph.params), 0.0, 0.0)
         else:
             keep = steps > 0
             xs = np.concatenate([per_run(ph.x0)[keep], last[keep]])

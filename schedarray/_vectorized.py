@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._formulas import FORMULAS
+from ._formulas import FORMULAS, libm_pow
 from ._plan import Cycles, Piece, _at, in_threads
 
 Floats = NDArray[np.float64]
@@ -100,22 +100,6 @@ def _clip(v: Floats, lo: float, hi: float, out: Floats) -> None:
     np.clip(v, lo, hi, out=out)
 
 
-def _libm_pow(base: float, exponents: Floats) -> Floats:
-    """``base ** e`` for each `e` by ``libm``'s ``pow`` (as Numba calls it).
-
-    Python raises `OverflowError` where ``pow`` returns inf (a table entry
-    past the piece's end, never stored); inf it is here too, as in the kernels.
-    """
-    return np.array([_pow(base, e) for e in exponents.tolist()], dtype=np.float64)
-
-
-def _pow(base: float, e: float) -> float:
-    try:
-        return base**e
-    except OverflowError:
-        return math.inf
-
-
 def _blocks(j0: int, n: int) -> tuple[int, int]:
     """First block start at or before `j0`, and the number of blocks covering ``n``."""
     first = j0 - j0 % BLOCK
@@ -163,7 +147,7 @@ def _power_table(direction: float, base: float, period: float) -> Floats:
     k = np.arange(BLOCK, dtype=np.float64)
     k *= direction
     k /= period
-    return _tiled(_libm_pow(base, k))
+    return _tiled(libm_pow(base, k))
 
 
 def _block_starts(j0: int, n: int, x0: float, direction: float) -> tuple[Floats, int, int]:
@@ -260,7 +244,7 @@ def _powers(
     table = _power_table(direction, base, period)
     x, skip, size = _block_starts(j0, n, x0, direction)
     x /= period
-    starts = _libm_pow(base, x)
+    starts = libm_pow(base, x)
     starts *= scale
     v = _workspace()[0][:size]
     v.reshape(size // BLOCK, BLOCK)[...] = starts[:, None]

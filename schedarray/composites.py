@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import _check as check
+from ._formulas import libm_pow
 from ._plan import Builder, blend_phase, evaluate, render
 from ._types import Backend, Duration, FloatArray
 
@@ -519,8 +520,7 @@ def _restart_cycles(
         sizes = np.full(count, length, dtype=np.int64)
         if count:
             sizes[-1] = last
-        tops = peak * np.fromiter(map(decay.__pow__, range(count)), np.float64, count)
-        return sizes, 1, tops
+        return sizes, 1, peak * libm_pow(decay, np.arange(count, dtype=np.float64))
     ends, k = [], 0
     while (not ends or ends[-1] < n) and (limit is None or k < limit):
         ends.append(min(round(length * (1 - mul ** (k + 1)) / (1 - mul)), n))

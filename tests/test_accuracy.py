@@ -147,3 +147,21 @@ def test_general_power_property(n, k, endpoint, rising):
     assert _ulps(got, _cosine(n, start, end, k, endpoint)) <= 4
     got = sa.polynomial(n, start=start, end=end, power=k, endpoint=endpoint)
     assert _ulps(got, _polynomial(n, start, end, k, endpoint)) <= 4
+
+
+@pytest.mark.parametrize("numpy_loop", [True, False])
+@settings(max_examples=40, deadline=None)
+@given(base=st.floats(1e-3, 1e3), exponents=st.lists(
+    st.floats(-2000, 2000) | st.integers(0, 10**7).map(float), min_size=0, max_size=60))
+def test_libm_pow_is_pythons_pow(numpy_loop, base, exponents):
+    # Periodic peaks (peak * decay ** k) and the power tables take Python's pow bit for
+    # bit: NumPy's loop where this machine's NumPy runs libm's pow, else Python's.
+    from schedarray import _formulas
+
+    if numpy_loop and not _formulas._NUMPY_POWER_IS_LIBM:
+        numpy_loop = False  # NumPy's own pow here (AVX-512): the Python path is the one used
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_formulas, "_NUMPY_POWER_IS_LIBM", numpy_loop)
+        got = _formulas.libm_pow(base, np.array(exponents, dtype=np.float64))
+    want = [_formulas._pow(base, e) for e in exponents]
+    assert got.tolist() == want

@@ -531,17 +531,43 @@ from hypothesis import strategies as st  # noqa: E402
 
 @settings(max_examples=25, deadline=None)
 @given(size=st.integers(2, 40), warmup=st.integers(0, 3), decay=st.floats(0.5, 0.9999),
-       end=st.sampled_from([0.0, 0.1]), a=st.integers(0, 60_000), width=st.integers(1, 40_000))
+       end=st.sampled_from([0.0, 0.1]), a=st.integers(0, 150_000), width=st.integers(1, 90_000))
 def test_distinct_cycles_as_rows_are_the_same_bits_as_per_element(
         size, warmup, decay, end, a, width):
     # Whole single cycles of one layout are filled as the rows of a 2-D view; parts of
     # cycles (a window's or a chunk's edges) per element: every step the same bits.
-    n = 60_001
+    n = 150_001  # more than two NumPy chunks
     kwargs = {"cycle_steps": size, "peak": 1.0, "end": end, "peak_decay": decay,
               "cycle_warmup_steps": min(warmup, size - 1), "backend": "numpy"}
     whole = sa.cosine_restarts(n, **kwargs)
     b = min(a + width, n)
     assert_same_bits(sa.window(sa.cosine_restarts, a, b, n, **kwargs), whole[a:b])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Cycles, "_rows", lambda self, r, g, lo, hi: None)
+        patch.setattr(Cycles, "_rows", lambda self, r, g, steps: False)
         assert_same_bits(sa.cosine_restarts(n, **kwargs), whole)
+
+
+@pytest.mark.parametrize("case", [
+    ("cosine", {}), ("cosine", {"k_decay": 1.5}), ("poly", {"power": 0.5}),
+    ("poly", {"power": 2.0, "k_decay": 0.7}), ("tanh", {}),
+])
+@pytest.mark.parametrize("t_initial", [3, 7, 1_000])
+def test_decaying_cycles_blend_one_row_of_weights_with_each_cycles_peak(case, t_initial):
+    # Cycles that differ only in their peak: the weights of one cycle, blended with
+    # each row's start and end (along the cycles when there are more cycles than
+    # steps), are the same bits as the formula on every element.
+    from schedarray.compat import timm
+
+    kind, extra = case
+    f = {"cosine": timm.cosine_lr_scheduler, "poly": timm.poly_lr_scheduler,
+         "tanh": timm.tanh_lr_scheduler}[kind]
+    kwargs = {"base_lr": 0.1, "num_steps": 90_001, "t_initial": t_initial, "lr_min": 1e-4,
+              "cycle_decay": 0.93, "cycle_limit": 10**6, "warmup_t": 5,
+              "warmup_lr_init": 1e-5, "t_in_epochs": False, "backend": "numpy", **extra}
+    whole = f(**kwargs)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("schedarray._plan.WEIGHTS", {})
+        assert_same_bits(f(**kwargs), whole)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Cycles, "_rows", lambda self, r, g, steps: False)
+        assert_same_bits(f(**kwargs), whole)
