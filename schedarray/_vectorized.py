@@ -12,9 +12,9 @@ Every function has a kernel's signature ``f(out, j0, x0, direction,
 j0 + len(out) - 1`` of one piece into the float64 array `out`. The
 arithmetic is the kernel's, in the same order, with the same ``libm``
 results for the per-block ``cos``, ``sin`` and powers: ``numpy.cos`` and
-``numpy.sin`` call ``libm`` for float64, and the powers are computed by
-Python's ``float.__pow__``, i.e. ``libm``'s ``pow`` as in the kernels
-(``numpy.power`` has its own implementation). IEEE arithmetic being exactly
+``numpy.sin`` call ``libm`` for float64, and the powers are
+`schedarray._formulas.libm_pow`'s, ``libm``'s ``pow`` as in the kernels
+(``numpy.power`` is that ``pow`` only on some machines). IEEE arithmetic being exactly
 rounded, the values are the kernels' bit for bit; ``tests/test_kernels.py``
 checks that for every kind. Kinds that cost a general power or ``tanh``
 per element run the NumPy formula of ``_formulas``, whose values the
