@@ -685,7 +685,8 @@ class Builder:
         # Parameters that pick a branch of a formula (or NumPy over Numba) are
         # one number per element: split where one of them changes.
         cols = [np.broadcast_to(np.asarray(ph.params[q], dtype=np.float64), (runs,))
-                for ph in phases for q in BRANCH_PARAMS.get(ph.kind, ())]
+                for ph in phases for q in BRANCH_PARAMS.get(ph.kind, ())
+                if np.ndim(ph.params[q])]  # one number for every run cannot change
         if cols and runs > 1:
             key = np.stack(cols, axis=1)
             cuts = np.flatnonzero(np.any(key[1:] != key[:-1], axis=1)) + 1
