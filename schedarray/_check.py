@@ -643,8 +643,23 @@ def made(value: Any) -> Any:
     return entry[1] if entry is not None and entry[0]() is value else None
 
 
+#: Exact types kept as they are (and that need no look-up: nothing made them).
+_PLAIN = frozenset({type(None), bool, str, int, float})
+_KEYS = frozenset({str, int})
+
+
 def _as_data(value: Any) -> Any:
     """`value` as a call's argument is kept: plain data, or what made it."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    # Containers first (plain leaves without a call each): a schedule given as
+    # ten thousand dicts is recorded in a few milliseconds.
+    if kind is dict and _KEYS.issuperset(map(type, value)):
+        # Integer keys ({step: scale}) as JSON/TOML write them.
+        return {str(k): v if type(v) in _PLAIN else _as_data(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else _as_data(v) for v in value]
     if value is None or isinstance(value, (bool, str, int, float)):
         return value
     if isinstance(value, np.generic):
