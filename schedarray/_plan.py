@@ -164,6 +164,21 @@ class CyclePhase:
     pins: tuple[tuple[PerRun, PerRun], ...]
 
 
+def _coordinates(j: NDArray[np.float64], x0: Any, direction: Any) -> NDArray[np.float64]:
+    """A phase's coordinates ``x0 + direction * j`` (direction +-1) from its step indices `j`.
+
+    In place where it can be; `x0` and `direction` may be numbers or arrays that
+    broadcast against `j` (per element, or one per row of cycles).
+    """
+    if np.ndim(direction) == 0:
+        if direction < 0:
+            return np.subtract(x0, j, out=j)
+        if np.ndim(x0) or x0:
+            j += x0
+        return j
+    return np.where(direction < 0, x0 - j, j + x0)
+
+
 def _tile(out: NDArray[np.floating], template: NDArray[np.float64], first: int) -> None:
     """Write a periodic sequence of period ``len(template)`` into `out`, from index `first`.
 
@@ -362,11 +377,7 @@ class Cycles:
             shared = [one(q) for q in (ph.x0, ph.direction, *ph.params[2:])]
             if ph.kind in WEIGHTS and all(q is not None for q in shared):
                 x0, direction, *shape = shared
-                x = j.astype(np.float64)
-                if direction < 0:
-                    np.subtract(x0, x, out=x)
-                elif x0:
-                    x += x0
+                x = _coordinates(j.astype(np.float64), x0, direction)
                 c, rest = WEIGHTS[ph.kind](x, *shape)
                 if e - f > stop - begin:  # more cycles than steps: along the cycles, transposed
                     flip = (c[:, None], None if rest is None else rest[:, None])
@@ -377,14 +388,7 @@ class Cycles:
             else:
                 x = np.empty((e - f, stop - begin))
                 x[...] = j
-                x0, direction = column(ph.x0), column(ph.direction)
-                if np.ndim(direction) == 0:
-                    if direction < 0:
-                        np.subtract(x0, x, out=x)
-                    elif np.ndim(x0) or x0:
-                        x += x0
-                else:
-                    x = np.where(direction < 0, x0 - x, x + x0)
+                x = _coordinates(x, column(ph.x0), column(ph.direction))
                 values[...] = FORMULAS[ph.kind](x, *(column(q) for q in ph.params))
             for pj, pv in ph.pins:
                 if not isinstance(pj, np.ndarray):  # one local step in every cycle: a column
@@ -423,15 +427,7 @@ class Cycles:
                     continue
                 j = local[sel] - (begin if np.ndim(begin) == 0 else begin[sel])
             rsel = ridx if scalar else ridx[sel]
-            x = j.astype(np.float64)
-            x0, direction = _at(ph.x0, rsel), _at(ph.direction, rsel)
-            if np.ndim(direction) == 0:
-                if direction < 0:
-                    np.subtract(x0, x, out=x)
-                elif np.ndim(x0) or x0:
-                    x += x0
-            else:
-                x = np.where(direction < 0, x0 - x, x + x0)
+            x = _coordinates(j.astype(np.float64), _at(ph.x0, rsel), _at(ph.direction, rsel))
             values = FORMULAS[ph.kind](x, *(_at(q, rsel) for q in ph.params))
             for pj, pv in ph.pins:
                 hit = j == _at(pj, rsel)
