@@ -10,6 +10,11 @@ values of local indices ``j0 .. j0 + len(out) - 1`` of one piece into `out`
 (float32 or float64, any writeable 1-D array, a memmap slice included),
 computing in float64 and casting once on store. The local coordinate is
 ``x = x0 + direction * j``, as in `schedarray._plan.Piece.coordinates`.
+A kernel writes fewer than `KERNEL_MAX` elements per call (its callers
+split longer ranges): loops that need the index as a float per element
+count in 32 bits, ``float(j0) + float(m)`` (exact, the same float as
+``float(j0 + m)``), because AVX2 has no vector conversion of 64-bit
+integers to floats (LLVM converted them one by one; AVX-512 has one).
 
 Speed comes from not calling a transcendental function per element where a
 shape allows it, and from keeping the divider unit free: a division by a
@@ -74,6 +79,8 @@ from ._plan import in_threads
 #: Indices per angle-addition block: one exact ``cos``/``sin`` (or power)
 #: per block, a table lookup per element.
 BLOCK = 512
+#: Kernels are called with fewer elements than this (their loops count in 32 bits).
+KERNEL_MAX = 1 << 30
 #: A window is split over threads only when each thread gets at least this
 #: many elements (below it, starting a thread costs more than it saves).
 THREAD_MIN = 1 << 18
@@ -150,15 +157,27 @@ else:
 
 
 @_jit
-def _coordinate(j0: int, x0: float, direction: float) -> float:  # pragma: no cover
+def _position(j: float, x0: float, direction: float) -> float:  # pragma: no cover
     # Piece.coordinates computes x0 - j backwards and j + x0 forwards; with
     # direction = -1.0 or 1.0 this is the same float. Forwards from 0 it is
     # j itself (1.0 * j + 0.0 is j for j >= 0): two operations fewer per
     # element, and the test is the same for every element of a loop, so
     # LLVM moves it out (one loop for each case).
     if direction == 1.0 and x0 == 0.0:
-        return float(j0)
-    return direction * j0 + x0
+        return j
+    return direction * j + x0
+
+
+@_jit
+def _coordinate(j0: int, x0: float, direction: float) -> float:  # pragma: no cover
+    return _position(float(j0), x0, direction)
+
+
+@_jit
+def _coordinate_at(f0: float, m: int, x0: float, direction: float) -> float:  # pragma: no cover
+    # `_coordinate` of index j0 + m from f0 = float(j0) and a 32-bit m: the same
+    # float (integers below 2**53 add exactly), converted by a vector instruction.
+    return _position(f0 + float(m), x0, direction)
 
 
 @_jit
@@ -169,10 +188,11 @@ def constant(out, j0, x0, direction, value):  # noqa: ARG001
 
 @_jit
 def linear(out, j0, x0, direction, start, end, span):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     slope = (end - start) / span
     lo, hi = min(start, end), max(start, end)
-    for m in range(out.shape[0]):
-        v = _coordinate(j0 + m, x0, direction) * slope + start
+    for m in range(np.int32(out.shape[0])):
+        v = _coordinate_at(f0, m, x0, direction) * slope + start
         out[m] = min(max(v, lo), hi)
 
 
@@ -268,51 +288,55 @@ def cosine(out, j0, x0, direction, start, end, span, exponent):
 
 @_jit
 def polynomial(out, j0, x0, direction, start, end, span, power):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     if power == 1.0:
-        for m in range(out.shape[0]):
-            c = 1.0 - _coordinate(j0 + m, x0, direction) / span
+        for m in range(np.int32(out.shape[0])):
+            c = 1.0 - _coordinate_at(f0, m, x0, direction) / span
             out[m] = min(max(c * diff + end, lo), hi)
     elif power == 2.0:
-        for m in range(out.shape[0]):
-            c = 1.0 - _coordinate(j0 + m, x0, direction) / span
+        for m in range(np.int32(out.shape[0])):
+            c = 1.0 - _coordinate_at(f0, m, x0, direction) / span
             out[m] = min(max((c * c) * diff + end, lo), hi)
     else:
-        for m in range(out.shape[0]):
-            c = (1.0 - _coordinate(j0 + m, x0, direction) / span) ** power
+        for m in range(np.int32(out.shape[0])):
+            c = (1.0 - _coordinate_at(f0, m, x0, direction) / span) ** power
             out[m] = min(max(c * diff + end, lo), hi)
 
 
 @_jit
 def one_minus_sqrt(out, j0, x0, direction, start, end, span):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     y_hi, y_lo = _reciprocal(span)
-    for m in range(out.shape[0]):
-        c = 1.0 - math.sqrt(_quotient(_coordinate(j0 + m, x0, direction), span, y_hi, y_lo))
+    for m in range(np.int32(out.shape[0])):
+        c = 1.0 - math.sqrt(_quotient(_coordinate_at(f0, m, x0, direction), span, y_hi, y_lo))
         out[m] = min(max(c * diff + end, lo), hi)
 
 
 @_jit
 def tanh(out, j0, x0, direction, start, end, span, lower, upper):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     top = math.tanh(upper)
     width = top - math.tanh(lower)
-    for m in range(out.shape[0]):
-        p = _coordinate(j0 + m, x0, direction) / span
+    for m in range(np.int32(out.shape[0])):
+        p = _coordinate_at(f0, m, x0, direction) / span
         c = (top - math.tanh(p * (upper - lower) + lower)) / width
         out[m] = min(max(c * diff + end, lo), hi)
 
 
 @_jit
 def rex(out, j0, x0, direction, start, end, span):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     y_hi, y_lo = _reciprocal(span)
-    for m in range(out.shape[0]):
-        p = _quotient(_coordinate(j0 + m, x0, direction), span, y_hi, y_lo)
+    for m in range(np.int32(out.shape[0])):
+        p = _quotient(_coordinate_at(f0, m, x0, direction), span, y_hi, y_lo)
         c = (1.0 - p) / (1.0 - 0.5 * p)
         out[m] = min(max(c * diff + end, lo), hi)
 
@@ -386,11 +410,12 @@ def geometric(out, j0, x0, direction, start, end, span):
 
 @_jit
 def inverse_sqrt(out, j0, x0, direction, start, timescale):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     # x * (1 / timescale) instead of x / timescale: one division per element
     # instead of two (a relative difference of about one ulp).
     rate = 1.0 / timescale
-    for m in range(out.shape[0]):
-        out[m] = start / math.sqrt(_coordinate(j0 + m, x0, direction) * rate + 1.0)
+    for m in range(np.int32(out.shape[0])):
+        out[m] = start / math.sqrt(_coordinate_at(f0, m, x0, direction) * rate + 1.0)
 
 
 @_jit
@@ -401,6 +426,7 @@ def _cycle(j, x0, direction, total):  # pragma: no cover
 
 @_jit
 def _triangle(o, j0, x0, direction, low, diff, lo, hi, total, ratio, factor):
+    f0 = float(j0)  # counted in 32 bits below: len(o) < KERNEL_MAX
     # The triangle wave of `cyclic`, its amplitude divided by `factor`, a
     # power of two (so multiplying by 1 / factor is the same division, and
     # exact down to factor = inf). The branch picks the numerator and
@@ -412,15 +438,15 @@ def _triangle(o, j0, x0, direction, low, diff, lo, hi, total, ratio, factor):
     # and back).
     inverse = 1.0 / factor
     if factor == 1.0:
-        for i in range(o.shape[0]):
-            q = _coordinate(j0 + i, x0, direction) / total
+        for i in range(np.int32(o.shape[0])):
+            q = _coordinate_at(f0, i, x0, direction) / total
             y = 1.0 + q - np.floor(1.0 + q)
             shift = 0.0 if y <= ratio else -1.0
             scale = (y + shift) / (ratio + shift)
             o[i] = min(max(scale * diff + low, lo), hi)
     else:
-        for i in range(o.shape[0]):
-            q = _coordinate(j0 + i, x0, direction) / total
+        for i in range(np.int32(o.shape[0])):
+            q = _coordinate_at(f0, i, x0, direction) / total
             y = 1.0 + q - np.floor(1.0 + q)
             shift = 0.0 if y <= ratio else -1.0
             scale = (y + shift) / (ratio + shift)
@@ -473,8 +499,9 @@ def cyclic(out, j0, x0, direction, low, high, up, down, mode, gamma):
 
 @_jit
 def inverse_time(out, j0, x0, direction, start, rate, period, staircase):
-    for m in range(out.shape[0]):
-        p = _coordinate(j0 + m, x0, direction) / period
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
+    for m in range(np.int32(out.shape[0])):
+        p = _coordinate_at(f0, m, x0, direction) / period
         if staircase:
             p = float(math.floor(p))
         out[m] = start / (p * rate + 1.0)
@@ -482,28 +509,30 @@ def inverse_time(out, j0, x0, direction, start, rate, period, staircase):
 
 @_jit
 def cosine_k(out, j0, x0, direction, start, end, span, k):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     if k == 1.0:  # x^1 / span^1 is the plain cosine's angle: use angle addition
         cosine(out, j0, x0, direction, start, end, span, 1.0)
         return
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     scale = span**k
-    for m in range(out.shape[0]):
-        theta = (_coordinate(j0 + m, x0, direction) ** k * math.pi) / scale
+    for m in range(np.int32(out.shape[0])):
+        theta = (_coordinate_at(f0, m, x0, direction) ** k * math.pi) / scale
         c = (math.cos(theta) + 1.0) * 0.5
         out[m] = min(max(c * diff + end, lo), hi)
 
 
 @_jit
 def polynomial_k(out, j0, x0, direction, start, end, span, power, k):
+    f0 = float(j0)  # counted in 32 bits below: len(out) < KERNEL_MAX
     if k == 1.0:
         polynomial(out, j0, x0, direction, start, end, span, power)
         return
     lo, hi = min(start, end), max(start, end)
     diff = start - end
     scale = span**k
-    for m in range(out.shape[0]):
-        c = 1.0 - _coordinate(j0 + m, x0, direction) ** k / scale
+    for m in range(np.int32(out.shape[0])):
+        c = 1.0 - _coordinate_at(f0, m, x0, direction) ** k / scale
         if power != 1.0:
             c = c**power
         out[m] = min(max(c * diff + end, lo), hi)
@@ -814,7 +843,9 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
                         for m in range(n):
                             out[lo - a + m] = out[template - a + m]
                     else:
-                        {kind}(out[u - a : v - a], u - lo, fv[0], fv[1], {params})
+                        for w in range(u, v, {kernel_max}):
+                            {kind}(out[w - a : min(w + {kernel_max}, v) - a], w - lo, fv[0],
+                                   fv[1], {params})
                         for q in range(npins):
                             j = iv[2 + q]
                             if 0 <= j < n and u <= lo + j < v:
@@ -840,7 +871,8 @@ def _cycles_loop(kind: str) -> Any:
         if kind not in _cycle_loops:
             arity = len(inspect.signature(FORMULAS[kind]).parameters) - 1
             params = ", ".join(f"p[{i}]" for i in range(arity))
-            source = _CYCLES_SOURCE.format(kind=kind, params=params, copy_max=_COPY_MAX)
+            source = _CYCLES_SOURCE.format(kind=kind, params=params, copy_max=_COPY_MAX,
+                                           kernel_max=KERNEL_MAX)
             exec(compile(source, __file__, "exec"), globals())  # our template, a kernel name
             _cycle_loops[kind] = _jit(globals()[f"_cycles_{kind}"])
         return _cycle_loops[kind]
@@ -957,7 +989,10 @@ def _fill_range(
         elif kernel is None or (route and numpy_is_faster(piece.kind, piece.params)):
             _numpy_piece(piece, out, a, b)
         else:
-            kernel(out, a - piece.offset, piece.x0, piece.direction, *piece.params)
+            for u in range(a, b, KERNEL_MAX):
+                v = min(u + KERNEL_MAX, b)
+                kernel(out[u - a : v - a], u - piece.offset, piece.x0, piece.direction,
+                       *piece.params)
 
 
 def thread_count(n: int) -> int:

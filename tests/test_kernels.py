@@ -734,3 +734,14 @@ def test_vectorized_power_table_past_the_end_may_overflow():
     plan = Builder().geometric(1, 1.0, 5.0, endpoint=False).plan()
     for dtype in DTYPES:
         assert np.array_equal(vectorized_fill(plan, dtype), numba_fill(plan, dtype, threads=1))
+
+
+@pytest.mark.parametrize("kind", sorted(KIND_PLANS))
+def test_kernel_calls_split_at_kernel_max_give_the_same_bits(kind, monkeypatch):
+    # Kernels count their elements in 32 bits; `fill` hands them at most KERNEL_MAX
+    # elements per call. Split much finer here: every value must stay the same.
+    for plan in KIND_PLANS[kind]:
+        whole = numba_fill(plan, threads=1)
+        monkeypatch.setattr(_kernels, "KERNEL_MAX", 777)
+        assert np.array_equal(numba_fill(plan, threads=1), whole)
+        monkeypatch.setattr(_kernels, "KERNEL_MAX", 1 << 30)
