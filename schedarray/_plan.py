@@ -903,15 +903,14 @@ def _cycles_range(cycles: Cycles) -> tuple[float, float]:
     for ph in cycles.phases:
         steps = per_run(ph.stop) - per_run(ph.begin)
         last = per_run(ph.x0) + per_run(ph.direction) * (steps - 1)
+        keep = steps > 0
         if all(np.ndim(v) == 0 for v in (*ph.params, ph.x0, ph.direction, ph.begin, ph.stop)):
             lo, hi = value_range(ph.kind, tuple(float(p) for p in ph.params),
                                  float(ph.x0), float(last[0]))
         elif ph.kind in NAN_FREE:  # bounded by each cycle's start and end, as in value_range
-            keep = steps > 0
             lo, hi = value_range(ph.kind, tuple(p if np.ndim(p) == 0 else per_run(p)[keep]
                                                 for p in ph.params), 0.0, 0.0)
         else:
-            keep = steps > 0
             xs = np.concatenate([per_run(ph.x0)[keep], last[keep]])
             # A parameter equal in every run stays one number (the formulas branch on some).
             params = [p if np.ndim(p) == 0 else float(p.flat[0]) if np.all(p == p.flat[0])
