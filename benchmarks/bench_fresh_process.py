@@ -68,14 +68,29 @@ def cpu_model() -> str:
     return name
 
 
-def run(code: str, cold: bool) -> float:
-    """Wall time of ``python -c code`` in a fresh interpreter."""
-    # As installed: pip compiles the package's .pyc files at install time, so a
-    # user's process never compiles the sources (PYTHONDONTWRITEBYTECODE would
-    # make every run compile them: ~20 ms, more than the import itself).
+def installed_env() -> dict[str, str]:
+    """The environment of a user's process running this checkout as installed.
+
+    pip compiles the package's .pyc files at install time (`compile_package`), so
+    a user's process never compiles the sources: PYTHONDONTWRITEBYTECODE, if set
+    here, would make every run compile them (~20 ms, more than the import itself).
+    No NUMBA_* setting of this shell is passed on.
+    """
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("NUMBA_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def compile_package() -> None:
+    """Byte-compile the package, as pip does at install time."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "schedarray")],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def run(code: str, cold: bool) -> float:
+    """Wall time of ``python -c code`` in a fresh interpreter."""
+    env = installed_env()
     cache = None
     if cold:
         cache = tempfile.mkdtemp(prefix="numba-cold-")
@@ -96,8 +111,7 @@ def table(sizes: list[float], repeat: int) -> list[str]:
 
     # Byte-compile the package as pip does at install time, and warm the Numba
     # cache of this checkout once, so "warm" means warm.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "schedarray")],
-                   check=True, stdout=subprocess.DEVNULL)
+    compile_package()
     run(COLUMNS["numba, warm cache"][0].format(n=10**6), cold=False)
     lines = [
         f"- CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} cores available",

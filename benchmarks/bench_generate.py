@@ -399,8 +399,8 @@ def bench_primitives(n: int, dtype: type, repeats: int = 5) -> list[str]:
 
 
 def _python(code: str, env: dict[str, str] | None = None) -> str:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
-    full["PYTHONPATH"] = str(ROOT)
+    """``python -c code``'s output, in a process like a user's (the package compiled)."""
+    full = bench_fresh_process.installed_env()
     full.update(env or {})
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, env=full, check=True)
@@ -408,6 +408,7 @@ def _python(code: str, env: dict[str, str] | None = None) -> str:
 
 
 def bench_startup() -> tuple[list[str], float]:
+    bench_fresh_process.compile_package()
     numpy_only = min(float(_python(
         "import time; t = time.perf_counter(); import numpy; print(time.perf_counter() - t)"))
         for _ in range(7))
