@@ -36,6 +36,7 @@ polynomial_k    start, end, span, power, k             c = (1 - x^k / span^k)^po
 
 from __future__ import annotations
 
+import importlib
 import math
 import platform
 from collections.abc import Callable
@@ -105,10 +106,21 @@ def _numpy_power_is_libm() -> bool:
     differs from ``libm``'s in the last bit for some arguments. Only x86-64 without
     AVX-512 is taken on trust (checked there: 4 * 10**7 powers, every bit the same).
     """
-    from numpy._core._multiarray_umath import __cpu_features__ as features
-
+    features = cpu_features()
+    if not features:  # unknown: Python's pow, which is libm's
+        return False
     wide = any(features.get(f) for f in ("AVX512F", "AVX512_SKX", "X86_V4"))
     return platform.machine().lower() in ("x86_64", "amd64") and not wide
+
+
+def cpu_features() -> dict[str, bool]:
+    """The CPU features NumPy dispatches on (empty if this NumPy does not say)."""
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:  # NumPy 2 moved the module; 1.x has the old name
+            return dict(importlib.import_module(module).__cpu_features__)
+        except (ImportError, AttributeError):
+            continue
+    return {}
 
 
 _NUMPY_POWER_IS_LIBM = _numpy_power_is_libm()

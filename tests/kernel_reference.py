@@ -59,8 +59,9 @@ _F32 = {"dtype": np.float32}
 
 def math_tag() -> str:
     """Which float64 ``exp``/``log`` loops this machine's NumPy runs: the CPU and AVX-512."""
-    from numpy._core._multiarray_umath import __cpu_features__ as features
+    from schedarray._formulas import cpu_features
 
+    features = cpu_features()
     wide = any(features.get(f) for f in ("X86_V4", "AVX512F", "AVX512_SKX"))
     return platform.machine() + ("+avx512" if wide else "")
 

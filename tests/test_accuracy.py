@@ -165,3 +165,23 @@ def test_libm_pow_is_pythons_pow(numpy_loop, base, exponents):
         got = _formulas.libm_pow(base, np.array(exponents, dtype=np.float64))
     want = [_formulas._pow(base, e) for e in exponents]
     assert got.tolist() == want
+
+
+def test_cpu_features_read_from_either_numpy_layout(monkeypatch):
+    # NumPy 2 keeps __cpu_features__ in numpy._core, 1.x in numpy.core (the package
+    # allows numpy>=1.24): a NumPy without either leaves Python's pow in charge.
+    import importlib
+
+    from schedarray import _formulas
+
+    assert _formulas.cpu_features()  # this NumPy says
+    real = importlib.import_module
+
+    def missing(name, *args):
+        if name.endswith("_multiarray_umath"):
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    assert _formulas.cpu_features() == {}
+    assert _formulas._numpy_power_is_libm() is False
