@@ -646,20 +646,26 @@ def made(value: Any) -> Any:
 #: Exact types kept as they are (and that need no look-up: nothing made them).
 _PLAIN = frozenset({type(None), bool, str, int, float})
 _KEYS = frozenset({str, int})
+_STR = frozenset({str})
 
 
-def _as_data(value: Any) -> Any:
-    """`value` as a call's argument is kept: plain data, or what made it."""
+def _as_data(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """`value` as a call's argument is kept: plain data, or what made it.
+
+    Lists and dicts are copied (a record never changes with the caller's
+    objects); one that the argument holds several times (``[kwargs] *
+    cycles``) is converted once, through `memo` (by identity: the argument
+    keeps every object in it alive while it is recorded).
+    """
     kind = type(value)
     if kind in _PLAIN:
         return value
-    # Containers first (plain leaves without a call each): a schedule given as
-    # ten thousand dicts is recorded in a few milliseconds.
-    if kind is dict and _KEYS.issuperset(map(type, value)):
-        # Integer keys ({step: scale}) as JSON/TOML write them.
-        return {str(k): v if type(v) in _PLAIN else _as_data(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [v if type(v) in _PLAIN else _as_data(v) for v in value]
+    if kind is list or kind is tuple or (kind is dict and _KEYS.issuperset(map(type, value))):
+        memo = {} if memo is None else memo
+        key = id(value)
+        if key not in memo:
+            memo[key] = _container(value, memo)
+        return memo[key]
     if value is None or isinstance(value, (bool, str, int, float)):
         return value
     if isinstance(value, np.generic):
@@ -672,13 +678,42 @@ def _as_data(value: Any) -> Any:
     if isinstance(value, np.ndarray) and value.size <= LITERAL_MAX:
         return value.tolist()
     if isinstance(value, (list, tuple)):
-        return [_as_data(v) for v in value]
+        return [_as_data(v, memo) for v in value]
     if isinstance(value, dict) and all(isinstance(k, (str, int)) for k in value):
         # Integer keys ({step: scale}) as JSON/TOML write them.
-        return {str(k): _as_data(v) for k, v in value.items()}
+        return {str(k): _as_data(v, memo) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         return Opaque(f"an array of shape {value.shape} that no schedarray function returned")
     return Opaque(f"a {type(value).__name__}, which is not plain data")
+
+
+def _container(value: Any, memo: dict[int, Any]) -> Any:
+    """A plain list or dict (or tuple, kept as a list) as `_as_data` keeps it.
+
+    Plain leaves go without a call each: ten thousand cycle dicts are
+    recorded in a few milliseconds.
+    """
+    if type(value) is not dict:
+        if _PLAIN.issuperset(map(type, value)):
+            return list(value)
+        # A run of one object ([kwargs] * cycles) is converted once and repeated in C;
+        # a dict of plain items is copied in place (no call: the common list of dicts).
+        kept: list[Any] = []
+        for _, group in itertools.groupby(value, key=id):
+            run = list(group)
+            item = run[0]
+            kind = type(item)
+            if kind is dict and _STR.issuperset(map(type, item)) \
+                    and _PLAIN.issuperset(map(type, item.values())):
+                item = dict(item)
+            elif kind not in _PLAIN:
+                item = _as_data(item, memo)
+            kept += itertools.repeat(item, len(run))
+        return kept
+    if _STR.issuperset(map(type, value)) and _PLAIN.issuperset(map(type, value.values())):
+        return dict(value)
+    # Integer keys ({step: scale}) as JSON/TOML write them.
+    return {str(k): v if type(v) in _PLAIN else _as_data(v, memo) for k, v in value.items()}
 
 
 def _remember_call(result: Any, func: Callable[..., Any], args: tuple[Any, ...],
@@ -693,7 +728,8 @@ def _remember_call(result: Any, func: Callable[..., Any], args: tuple[Any, ...],
     if _plan.active_window() is not None:  # a window is not what the call describes
         return
     try:
-        data = {k: _as_data(v) for k, v in kwargs.items() if k not in ("out", "dtype")}
+        memo: dict[int, Any] = {}
+        data = {k: _as_data(v, memo) for k, v in kwargs.items() if k not in ("out", "dtype")}
         # The dtype of the result: `out`'s where one is given (for a function that takes
         # a dtype), else the one asked for, spelled as a spec spells it ("float32").
         out, dtype = kwargs.get("out"), kwargs.get("dtype")
@@ -703,7 +739,7 @@ def _remember_call(result: Any, func: Callable[..., Any], args: tuple[Any, ...],
             dtype = out.dtype
         if dtype is not None:
             data["dtype"] = np.dtype(dtype).name
-        origin = Made(func, tuple(_as_data(a) for a in args), data)
+        origin = Made(func, tuple(_as_data(a, memo) for a in args), data)
     except RecursionError:  # an argument that holds itself
         origin = Opaque("an argument that holds itself")
     except Exception as exc:  # recording must never fail a call that succeeded

@@ -229,6 +229,23 @@ def test_to_spec_of_direct_calls_gives_the_call_as_data():
     assert np.array_equal(from_spec(to_spec(lr)), lr)
 
 
+def test_to_spec_records_arguments_as_they_were_at_the_call():
+    # A list that repeats one dict (optax's ``[kwargs] * cycles``) and a list of
+    # distinct dicts: the record is a copy, so changing them later changes no spec.
+    optax_compat = importlib.import_module("schedarray.compat.optax")
+    cycle = {"init_value": 0.0, "peak_value": 1.0, "warmup_steps": 1, "decay_steps": 3}
+    repeated, distinct = [cycle] * 3, [dict(cycle, end_value=0.1 * k) for k in range(3)]
+    first, second = (optax_compat.sgdr_schedule(9, kwargs) for kwargs in (repeated, distinct))
+    cycle["peak_value"], distinct[1]["end_value"] = 5.0, 7.0
+    distinct.append(cycle)
+    assert to_spec(first)["cosine_kwargs"] == [dict(cycle, peak_value=1.0)] * 3
+    assert [c["end_value"] for c in to_spec(second)["cosine_kwargs"]] == [0.0, 0.1, 0.2]
+    spec = to_spec(first)
+    spec["cosine_kwargs"][0]["peak_value"] = 9.0  # each dict of a spec is its own
+    assert spec["cosine_kwargs"][1]["peak_value"] == 1.0
+    np.testing.assert_array_equal(from_spec(to_spec(second)), second)
+
+
 @pytest.mark.parametrize(("make", "message"), [
     (lambda: sa.scale(np.ones(100_000), 2.0),
      r"built from an array of shape \(100000,\) that no schedarray function returned"),

@@ -661,9 +661,15 @@ def sgdr_schedule(
     runs: list[list[Any]] = []  # [timeline, decay_steps, count] per run of equal cycles
     prev: Any = None
     types: tuple[type, ...] = ()
-    for i, kwargs in enumerate(cosine_kwargs):
+    at = 0
+    # Repeats of one dict ([kwargs] * cycles) are counted in C, not one by one. (The
+    # first of a group is held while the group is read, so no other dict has its id.)
+    for _, group in itertools.groupby(cosine_kwargs, key=id):
+        same = list(group)
+        kwargs, i, repeats = same[0], at, len(same)
+        at += repeats
         if prev is not None and (kwargs is prev or _same_kwargs(kwargs, prev, types)):
-            runs[-1][2] += 1
+            runs[-1][2] += repeats
             continue
         if not isinstance(kwargs, Mapping):
             raise TypeError(f"cosine_kwargs[{i}] must be a dict, got {kwargs!r}")
@@ -680,7 +686,7 @@ def sgdr_schedule(
             exc.args = (f"cosine_kwargs[{i}]: {exc.args[0]}", *exc.args[1:])
             raise
         runs.append([timeline, _int(kwargs["decay_steps"], f"cosine_kwargs[{i}]['decay_steps']"),
-                     1])
+                     repeats])
         prev, types = kwargs, tuple(map(type, kwargs.values()))
         if not all(t in (int, float) for t in types):
             types = ()  # only plain numbers are compared
