@@ -224,6 +224,7 @@ class Cycles:
         tiled = np.flatnonzero((self.counts > 1) & (self.sizes <= TILE_MAX))
         object.__setattr__(self, "ends", ends)
         object.__setattr__(self, "tiled", tiled)
+        object.__setattr__(self, "_last", None)  # see `_template`
 
     @property
     def cycles(self) -> int:
@@ -401,10 +402,20 @@ class Cycles:
                     values[hit] = np.broadcast_to(column(pv), values.shape)[hit]
 
     def _template(self, r: int) -> NDArray[np.float64]:
-        """The values of one cycle of run `r`."""
+        """The values of one cycle of run `r` (the last one asked for is kept).
+
+        Every chunk of a long run copies the same cycle: it is evaluated once,
+        not once per chunk. One entry, replaced whole, so threads that share
+        the element see either the old pair or the new one.
+        """
+        last = self._last
+        if last is not None and last[0] == r:
+            return last[1]
         size = int(self.sizes[r])
         values = np.empty(size)
         self._evaluate(values, np.arange(size), r, None)
+        values.flags.writeable = False
+        object.__setattr__(self, "_last", (r, values))
         return values
 
     def _evaluate(

@@ -404,6 +404,20 @@ def test_a_million_cycles_hold_no_python_object_per_cycle():
     assert sum(a.nbytes for a in arrays) < 1000
 
 
+def test_a_long_run_of_equal_cycles_evaluates_its_cycle_once(monkeypatch):
+    # Every chunk of the run copies the cycle; it is computed once, not per chunk.
+    calls = []
+    evaluate = Cycles._evaluate
+    monkeypatch.setattr(Cycles, "_evaluate", lambda self, *a: calls.append(1) or evaluate(self, *a))
+    n = 7 * _plan.CHUNK + 105  # the last cycle, cut to 57 steps, lies in the last chunk
+    kwargs = {"peak": 1.0, "cycle_steps": 100, "cycle_warmup_steps": 10, "backend": "numpy"}
+    got = sa.cosine_restarts(n, **kwargs)
+    assert len(calls) == 2  # the 100-step cycle, then the last one
+    assert_same_bits(got[-257:-57], np.tile(got[:100], 2))
+    assert_same_bits(got[-57:], sa.cosine_restarts(57, **kwargs))
+    assert_same_bits(got, sa.window(sa.cosine_restarts, 0, n, n, **kwargs))
+
+
 def test_distinct_cycles_are_arrays_not_objects():
     plan = captured(sa.cosine_restarts, 10**6, peak=1.0, cycle_steps=10, peak_decay=0.99999)
     assert len(plan.pieces) == 1
