@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -74,7 +73,7 @@ except ImportError as exc:  # pragma: no cover - numba is a dependency
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS
-from ._plan import in_threads
+from ._plan import in_threads, usable_cpus
 
 #: Indices per angle-addition block: one exact ``cos``/``sin`` (or power)
 #: per block, a table lookup per element.
@@ -1002,11 +1001,7 @@ def thread_count(n: int) -> int:
     count) and the CPUs this process may run on, and only as many as get
     `THREAD_MIN` elements each.
     """
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(numba.config.NUMBA_NUM_THREADS, cpus, n // THREAD_MIN))
+    return max(1, min(numba.config.NUMBA_NUM_THREADS, usable_cpus(), n // THREAD_MIN))
 
 
 def fill(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -812,6 +813,14 @@ def blend_phase(
 def evaluate(kind: str, x: float, *params: float) -> float:
     """One value of formula `kind` at local coordinate `x` (for a value a composite hands on)."""
     return float(FORMULAS[kind](np.array([x], dtype=np.float64), *params)[0])
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def in_threads(work: Callable[[int, int], None], start: int, stop: int, threads: int) -> None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS, libm_pow
-from ._plan import Cycles, Piece, _at, in_threads
+from ._plan import Cycles, Piece, _at, in_threads, usable_cpus
 
 Floats = NDArray[np.float64]
 
@@ -572,11 +571,7 @@ def fill(
     """
     n = stop - start
     if threads is None:
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except AttributeError:  # pragma: no cover - not on Linux
-            cpus = os.cpu_count() or 1
-        t = 2 if n >= THREAD_MIN and cpus >= 2 else 1
+        t = 2 if n >= THREAD_MIN and usable_cpus() >= 2 else 1
     else:
         t = max(1, min(threads, n))
     in_threads(lambda lo, hi: _fill_range(plan, buf, start, lo, hi), start, stop, t)

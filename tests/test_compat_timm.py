@@ -323,6 +323,18 @@ def test_vectorized_noise_is_torch_generator_noise(first, count, pct, std):
     NOISE_DRAWS["draws"] += count
 
 
+def test_noise_is_the_same_whatever_the_batches_and_threads(monkeypatch):
+    # Small batches: 1000 seeds are split over two threads and 20 passes.
+    monkeypatch.setattr(C, "_BATCH", 50)
+    seeds = range(2**32 - 500, 2**32 + 500)
+    expected = [C.torch_normal_noise(seed, 0.67, 1.0) for seed in seeds]
+    np.testing.assert_array_equal(C.torch_normal_noises(seeds, 0.67, 1.0), expected)
+    calls = []
+    monkeypatch.setattr(C._plan, "in_threads", lambda work, a, b, t: calls.append(t) or work(a, b))
+    C.torch_normal_noises(seeds, 0.67, 1.0)
+    assert calls == [2 if C._plan.usable_cpus() >= 2 else 1]
+
+
 def test_noise_redone_exactly_when_the_vectorized_draws_run_out(monkeypatch):
     # with one pair of draws prepared, most seeds take the exact draw-by-draw path
     monkeypatch.setattr(C, "_WORDS", 4)
