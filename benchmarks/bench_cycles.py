@@ -15,9 +15,11 @@ of the resident set's high-water mark (Linux ``VmHWM``) over the resident
 set just before the call, as a multiple of the output's size.
 
 The ``peak_decay`` row has ten million *distinct* cycles (each its own
-peak): its plan holds per-cycle arrays, built in O(cycles), and its cycles
-are rendered as rows (one cycle's weights blended with each cycle's peak;
-equal cycles are computed once and copied).
+peak): its plan holds the peaks as one progression ``peak * decay ** k``
+(a few numbers, whatever the number of cycles), and its cycles are rendered
+as rows (one cycle's weights blended with each cycle's peak, the powers
+computed for the cycles of each chunk); equal cycles are computed once and
+copied.
 """
 
 from __future__ import annotations

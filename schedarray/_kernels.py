@@ -73,7 +73,7 @@ except ImportError as exc:  # pragma: no cover - numba is a dependency
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS
-from ._plan import in_threads, usable_cpus
+from ._plan import Geometric, in_threads, usable_cpus
 
 #: Indices per angle-addition block: one exact ``cos``/``sin`` (or power)
 #: per block, a table lookup per element.
@@ -807,15 +807,21 @@ KERNELS: dict[str, Any] = {
 #: of every cycle that meets [a, b) is written into out[0 : b - a]. Per-run
 #: values: field f is ints[irows[f], r] when irows[f] >= 0, else iuni[f]
 #: (int fields: begin, stop, pin indices; float fields: x0, direction,
-#: parameters, pin values). The first cycle of a run met whole is computed;
-#: the run's further whole cycles copy it (they are equal) when it is short
-#: enough to be read back from the cache (`_COPY_MAX`); longer ones are
-#: computed again, which costs less than reading them back from memory.
+#: parameters, pin values). Float fields gfields[e] are `_plan.Geometric`:
+#: the field holds the base, and cycle c of run r takes base * gratios[e] **
+#: (gk0[e] + firsts[r] + c) (the powers `libm_pow` gives: Numba's ``**`` is
+#: libm's ``pow``). Without those, the first cycle of a run met whole is
+#: computed and the run's further whole cycles copy it (they are equal) when
+#: it is short enough to be read back from the cache (`_COPY_MAX`); longer
+#: ones are computed again, which costs less than reading them back from memory.
 _CYCLES_SOURCE = """
 def _cycles_{kind}(out, a, b, starts, counts, sizes,
-                   irows, iuni, ints, frows, funi, floats, nparams, npins):
+                   irows, iuni, ints, frows, funi, floats, nparams, npins,
+                   firsts, gfields, gratios, gk0):
     runs = starts.shape[0]
     p = np.empty(6)
+    changing = gfields.shape[0]
+    bases = np.empty(changing)
     r = max(np.searchsorted(starts, a, side="right") - 1, 0)
     while r < runs and starts[r] < b:
         s, size, count = starts[r], sizes[r], counts[r]
@@ -825,6 +831,8 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
         fv = np.empty(frows.shape[0])
         for f in range(frows.shape[0]):
             fv[f] = floats[frows[f], r] if frows[f] >= 0 else funi[f]
+        for e in range(changing):
+            bases[e] = fv[gfields[e]]
         begin, stop = iv[0], iv[1]
         n = stop - begin
         for k in range(nparams):
@@ -836,9 +844,14 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
             while c < last:
                 lo = s + c * size + begin
                 u, v = max(lo, a), min(lo + n, b)
+                if u < v and changing:  # this cycle's values: base * ratio ** cycle number
+                    for e in range(changing):
+                        fv[gfields[e]] = bases[e] * gratios[e] ** float(gk0[e] + firsts[r] + c)
+                    for k in range(nparams):
+                        p[k] = fv[2 + k]
                 if u < v:
                     whole = u == lo and v == lo + n
-                    if whole and template >= 0 and n <= {copy_max}:
+                    if whole and template >= 0 and n <= {copy_max} and not changing:
                         for m in range(n):
                             out[lo - a + m] = out[template - a + m]
                     else:
@@ -901,10 +914,24 @@ def _phase_tables(cycles: Any, p: int) -> tuple[Any, ...]:
         if len(ph.pins) > 2 or len(ph.params) > 6:
             raise AssertionError("a cycle phase has at most 6 parameters and 2 pins")
         ints = _tables([ph.begin, ph.stop, *(j for j, _ in ph.pins)], runs, np.int64)
-        floats = _tables([ph.x0, ph.direction, *ph.params, *(v for _, v in ph.pins)],
+        values = [ph.x0, ph.direction, *ph.params, *(v for _, v in ph.pins)]
+        # A `Geometric` value: its base is the field (per run), and the loop
+        # multiplies it by ratio ** (k0 + cycle number) in each cycle.
+        changing = [(f, v) for f, v in enumerate(values) if isinstance(v, Geometric)]
+        floats = _tables([v.base if isinstance(v, Geometric) else v for v in values],
                          runs, np.float64)
-        cache[p] = (*ints, *floats, len(ph.params), len(ph.pins))
+        geometric = (np.array([f for f, _ in changing], dtype=np.int64),
+                     np.array([v.ratio for _, v in changing], dtype=np.float64),
+                     np.array([v.k0 for _, v in changing], dtype=np.int64))
+        cache[p] = (*ints, *floats, len(ph.params), len(ph.pins), cycles.first, *geometric)
     return cache[p]
+
+
+def _first(value: Any) -> Any:
+    """A per-run value's number in the first run (a `Geometric` one's base)."""
+    if isinstance(value, Geometric):
+        value = value.base
+    return value[0] if isinstance(value, np.ndarray) else value
 
 
 def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: bool = True) -> None:
@@ -917,7 +944,7 @@ def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: b
     path, for that phase's steps only.
     """
     for p, ph in enumerate(cycles.phases):
-        first = tuple(float(q if not isinstance(q, np.ndarray) else q[0]) for q in ph.params)
+        first = tuple(float(_first(q)) for q in ph.params)
         if numpy_only(ph.kind, first) or (route and numpy_is_faster(ph.kind, first)):
             cycles.fill_numpy(out, a, b, phases=(p,))
             continue

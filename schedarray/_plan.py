@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _check as check
-from ._formulas import BLENDS, FORMULAS, NAN_FREE, WEIGHTS, blend, value_range
+from ._formulas import BLENDS, FORMULAS, NAN_FREE, WEIGHTS, blend, libm_pow, value_range
 
 #: Elements computed per step of the NumPy path (its scratch arrays stay within a few
 #: MB; fewer steps matter for periodic elements, whose Python work is per step).
@@ -88,8 +88,9 @@ class Piece:
         return x
 
 
-#: A per-cycle value: one float for every cycle, or an array with one entry per run.
-PerRun = Union[float, NDArray[Any]]
+#: A per-cycle value: one float for every cycle, an array with one entry per run, or a
+#: `Geometric` progression over the cycles.
+PerRun = Union[float, NDArray[Any], "Geometric"]
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,11 @@ BRANCH_PARAMS: dict[str, tuple[int, ...]] = {
 }
 
 
-def _runs(phase: Phase, i: int, j: int) -> Phase:
-    """`phase` restricted to runs ``[i, j)``."""
+def _runs(phase: Phase, i: int, j: int, skipped: int) -> Phase:
+    """`phase` restricted to runs ``[i, j)``, which `skipped` cycles come before."""
     def cut(value: Any) -> Any:
+        if isinstance(value, Geometric):
+            return value.cut(i, j, skipped)
         return value[i:j] if np.ndim(value) else value
     return Phase(phase.kind, cut(phase.steps), tuple(cut(q) for q in phase.params),
                  cut(phase.x0), cut(phase.direction),
@@ -136,6 +139,8 @@ def _per_run(value: Any, runs: int, dtype: type) -> PerRun:
 
     An array whose entries are all the same (bit for bit) becomes that number.
     """
+    if isinstance(value, Geometric):
+        return Geometric(_per_run(value.base, runs, float), float(value.ratio), value.k0)
     arr = np.asarray(value, dtype=np.float64 if dtype is float else np.int64)
     if arr.ndim == 0:
         return float(arr) if dtype is float else int(arr)
@@ -150,6 +155,59 @@ def _per_run(value: Any, runs: int, dtype: type) -> PerRun:
 def _at(value: PerRun, r: Any) -> Any:
     """Entry `r` (an index or an index array) of a per-run value."""
     return value if not isinstance(value, np.ndarray) else value[r]
+
+
+@dataclass(frozen=True, eq=False)
+class Geometric:
+    """A per-cycle value ``base * ratio ** (k0 + k)`` at the element's cycle number ``k``.
+
+    Cycles are numbered from 0 across every run of a `Cycles` element, in
+    order. `base` is one number or one per run. Peaks that decay from
+    cycle to cycle (``peak * decay ** k``) are held this way, so ten million
+    distinct cycles are still a few numbers; the powers are `libm_pow`'s,
+    as Python's ``decay ** k`` computes them, and only for the cycles a
+    window meets. Only a blend's start or end, or a pin value, may be one.
+    """
+
+    base: Any
+    ratio: float
+    k0: int = 0
+
+    def at(self, r: Any, k: Any) -> Any:
+        """The value in run(s) `r` at cycle number(s) `k` (numbers, or arrays alike)."""
+        base = _at(self.base, r)
+        if np.ndim(k) == 0:
+            return base * libm_pow(self.ratio, np.array([float(self.k0 + k)]))[0]
+        k = np.asarray(k)
+        if k.shape[0] == 0:
+            return np.zeros(0) + base
+        lo, hi = int(k.min()), int(k.max())
+        if hi - lo >= k.shape[0]:  # scattered cycles: a power each
+            return base * libm_pow(self.ratio, (self.k0 + k).astype(np.float64))
+        # Elements of a few cycles: one power per cycle, looked up.
+        powers = libm_pow(self.ratio, np.arange(self.k0 + lo, self.k0 + hi + 1,
+                                                dtype=np.float64))
+        return base * powers[k - lo]
+
+    def key(self) -> tuple[Any, ...]:
+        """Equal for equal progressions (the same base array, ratio and start)."""
+        base = id(self.base) if isinstance(self.base, np.ndarray) else self.base
+        return (base, self.ratio, self.k0)
+
+    def cut(self, i: int, j: int, skipped: int) -> Geometric:
+        """The value for runs ``[i, j)`` alone, of which `skipped` cycles come before."""
+        base = self.base[i:j] if isinstance(self.base, np.ndarray) else self.base
+        return Geometric(base, self.ratio, self.k0 + skipped)
+
+
+def varies(value: Any) -> bool:
+    """Whether a per-run value is not one number for every cycle."""
+    return isinstance(value, (np.ndarray, Geometric))
+
+
+def _value(value: Any, r: Any, k: Any) -> Any:
+    """A per-run or per-cycle value in run(s) `r`, at cycle number(s) `k`."""
+    return value.at(r, k) if isinstance(value, Geometric) else _at(value, r)
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,11 +257,13 @@ class Cycles:
     """Repeated cycles of a few phases over ``length`` steps from ``offset``: one plan element.
 
     Cycles come in *runs*: run ``r`` starts at ``starts[r]`` and holds
-    ``counts[r]`` identical cycles of ``sizes[r]`` steps each. Inside a
+    ``counts[r]`` cycles of ``sizes[r]`` steps each, identical but for their
+    `Geometric` values (peaks that decay from cycle to cycle). Inside a
     cycle, phase ``p`` covers local steps ``[begin[r], stop[r])`` and is the
     piece its `Phase` describes. Nothing here is one Python object per
-    cycle, or even per run: a schedule of ten million identical cycles is a
-    handful of scalars, and one of ten million distinct cycles a few arrays.
+    cycle, or even per run: ten million cycles, identical or with decaying
+    peaks, are a handful of numbers; cycles that differ in other ways (one
+    length or value each) are a few arrays of one entry per run.
     """
 
     offset: int
@@ -221,10 +281,16 @@ class Cycles:
                 or ends[-1] != self.offset + self.length
                 or np.any(self.counts <= 0) or np.any(self.sizes <= 0)):
             raise AssertionError("malformed cycles")
-        # Runs of more than one short cycle are rendered once and copied.
-        tiled = np.flatnonzero((self.counts > 1) & (self.sizes <= TILE_MAX))
+        # Runs of more than one short cycle are rendered once and copied, unless a
+        # value changes from cycle to cycle (`Geometric`).
+        changing = any(isinstance(v, Geometric) for ph in self.phases
+                       for v in (*ph.params, *(pv for _, pv in ph.pins)))
+        tiled = np.flatnonzero((self.counts > 1) & (self.sizes <= TILE_MAX) & (not changing))
         object.__setattr__(self, "ends", ends)
         object.__setattr__(self, "tiled", tiled)
+        object.__setattr__(self, "changing", changing)
+        # The cycle number of each run's first cycle (`Geometric` values count them).
+        object.__setattr__(self, "first", np.cumsum(self.counts) - self.counts)
         object.__setattr__(self, "_last", None)  # see `_template`
 
     @property
@@ -251,14 +317,15 @@ class Cycles:
             s, size = int(self.starts[r]), int(self.sizes[r])
             for c in range(int(self.counts[r])):
                 at = s + c * size
+                k = int(self.first[r]) + c
                 for ph in self.phases:
                     b, e = int(_at(ph.begin, r)), int(_at(ph.stop, r))
                     if e <= b or not start <= at + b < stop:
                         continue
-                    params = tuple(float(_at(p, r)) for p in ph.params)
+                    params = tuple(float(_value(p, r, k)) for p in ph.params)
                     piece = Piece(ph.kind, at + b, e - b, params, float(_at(ph.x0, r)),
                                   float(_at(ph.direction, r)))
-                    pins = tuple((at + b + int(_at(j, r)), float(_at(v, r)))
+                    pins = tuple((at + b + int(_at(j, r)), float(_value(v, r, k)))
                                  for j, v in ph.pins if 0 <= int(_at(j, r)) < e - b)
                     yield piece, pins
 
@@ -299,14 +366,17 @@ class Cycles:
                 r += 1
                 continue
             g = max(min(nxt, r1), r + 1)  # runs [r, g) are evaluated together
+            if self.changing and self.counts[r] > 1:
+                g = r + 1  # a run of cycles that differ: each cycle is a row
             a, b = max(int(self.starts[r]), c0), min(int(self.ends[g - 1]), c1)
-            if self._rows(r, g, b - a):  # single cycles of one layout: a row each
-                fa, eb = int(self.starts[r]), int(self.ends[g - 1])
+            rows = self._rows(r, g, a, b)
+            if rows is not None:  # whole cycles of one layout: a row each
+                fa, eb, runs, cycles = rows
                 whole = a == fa and b == eb  # else whole rows in a scratch, then the part
                 grid = out[a - c0 : b - c0] if whole else np.empty(eb - fa)
                 if not whole and phases is not None:  # keep the steps of the other phases
                     grid[a - fa : b - fa] = out[a - c0 : b - c0]
-                self._evaluate_rows(grid.reshape(g - r, int(self.sizes[r])), r, g, phases)
+                self._evaluate_rows(grid.reshape(-1, int(self.sizes[r])), runs, cycles, phases)
                 if not whole:
                     out[a - c0 : b - c0] = grid[a - fa : b - fa]
                 r = g
@@ -321,57 +391,89 @@ class Cycles:
                 ridx = np.repeat(np.arange(r, g), hi - lo)
                 local = np.arange(a, b) - self.starts[ridx]
                 size = self.sizes[ridx]
+            cycle: Any = 0 if not self.changing else self.first[ridx]
             if np.any(self.counts[r:g] > 1):
+                if self.changing:
+                    cycle = cycle + local // size
                 np.remainder(local, size, out=local)
-            self._evaluate(out[a - c0 : b - c0], local, ridx, phases)
+            self._evaluate(out[a - c0 : b - c0], local, ridx, cycle, phases)
             r = g
 
-    def _rows(self, r: int, g: int, steps: int) -> bool:
-        """Whether `_evaluate_rows` fills runs ``[r, g)``, of which a chunk needs `steps`.
+    def _rows(self, r: int, g: int, a: int, b: int) -> tuple[int, int, Any, Any] | None:
+        """The whole cycles `_evaluate_rows` fills for steps ``[a, b)`` of runs ``[r, g)``.
 
-        It does when they are single cycles of one size, whose phases begin and
-        stop at the same local steps, and their whole cycles are at most twice
-        the steps needed: they are filled as the rows of a 2-D array, each phase's
-        coordinates laid out once and its per-cycle parameters broadcast down the
-        rows (ten million distinct cycles would otherwise gather every parameter
-        per element).
+        Rows are the runs' single cycles when they are of one size, their phases
+        begin and stop at the same local steps; or the cycles of one run whose
+        values change from cycle to cycle (`Geometric`). Either way, when their
+        whole cycles are at most twice the steps needed, they are filled as the
+        rows of a 2-D array, each phase's coordinates laid out once and its
+        per-cycle parameters broadcast down the rows (ten million distinct cycles
+        would otherwise gather every parameter per element). Returns the first
+        and end step of the rows, their runs (a slice, or one run) and their
+        cycle numbers; None for the per-element path.
         """
-        size = self.sizes[r]
-        if g - r < 2 or (g - r) * size > 2 * steps or np.any(self.counts[r:g] != 1) \
+        size = int(self.sizes[r])
+        if g - r == 1 and self.changing and self.counts[r] > 1:
+            s = int(self.starts[r])
+            ca, cb = (a - s) // size, -(-(b - s) // size)
+            if (cb - ca) * size > 2 * (b - a):
+                return None
+            return s + ca * size, s + cb * size, r, self.first[r] + np.arange(ca, cb)
+        if g - r < 2 or (g - r) * size > 2 * (b - a) or np.any(self.counts[r:g] != 1) \
                 or np.any(self.sizes[r:g] != size):
-            return False
-        return not any(isinstance(bound, np.ndarray) and np.any(bound[r:g] != bound[r])
-                       for ph in self.phases for bound in (ph.begin, ph.stop))
+            return None
+        if any(isinstance(bound, np.ndarray) and np.any(bound[r:g] != bound[r])
+               for ph in self.phases for bound in (ph.begin, ph.stop)):
+            return None
+        return int(self.starts[r]), int(self.ends[g - 1]), slice(r, g), self.first[r:g]
 
     def _evaluate_rows(
-        self, grid: NDArray[np.floating], f: int, e: int, phases: tuple[int, ...] | None
+        self, grid: NDArray[np.floating], runs: Any, cycles: NDArray[np.int64],
+        phases: tuple[int, ...] | None,
     ) -> None:
-        """`_evaluate` for the whole single cycles ``[f, e)``, one per row of `grid`.
+        """`_evaluate` for whole cycles of one layout, one per row of `grid`.
 
-        Elementwise the same arithmetic as `_evaluate` (a per-run parameter is a
-        column here, gathered per element there), so the values are the same bits.
-        A blend whose cycles differ only in their start and end values (peaks
-        that decay from cycle to cycle) computes its weights for one row and
-        blends them with each row's start and end: the formula's own steps, on
-        the same numbers.
+        `runs` are the rows' runs (a slice of runs, or one run for all) and
+        `cycles` their cycle numbers (see `_rows`). Elementwise the same
+        arithmetic as `_evaluate` (a per-run parameter is a column here,
+        gathered per element there), so the values are the same bits. A blend
+        whose cycles differ only in their start and end values (peaks that
+        decay from cycle to cycle) computes its weights for one row and blends
+        them with each row's start and end: the formula's own steps, on the same
+        numbers.
         """
+        rows = grid.shape[0]
+        first = runs.start if isinstance(runs, slice) else runs
 
-        def column(v: PerRun) -> Any:
-            return v if not isinstance(v, np.ndarray) else v[f:e, None]
+        memo: dict[Any, Any] = {}  # a progression in params and pins: its powers once
 
-        def row(v: PerRun) -> Any:
-            return v if not isinstance(v, np.ndarray) else v[None, f:e]
+        def per_row(v: Any) -> Any:
+            key = v.key() if isinstance(v, Geometric) else id(v)
+            if key not in memo:
+                got = _value(v, runs, cycles)
+                memo[key] = got if np.ndim(got) else np.full(rows, got)
+            return memo[key]
 
-        def one(v: PerRun) -> Any:  # `v` as one number if it is the same in every row
-            if not isinstance(v, np.ndarray):
+        def column(v: Any) -> Any:
+            return per_row(v)[:, None] if varies(v) else v
+
+        def row(v: Any) -> Any:
+            return per_row(v)[None, :] if varies(v) else v
+
+        def one(v: Any) -> Any:  # `v` as one number if it is the same in every row
+            if not varies(v):
                 return v
-            bits = v[f:e].view(np.int64)
-            return v[f] if np.all(bits == bits[0]) else None
+            if isinstance(v, Geometric):
+                return None
+            if not isinstance(runs, slice):
+                return v[runs]
+            bits = v[runs].view(np.int64)
+            return v[first] if np.all(bits == bits[0]) else None
 
         for p, ph in enumerate(self.phases):
             if phases is not None and p not in phases:
                 continue
-            begin, stop = int(_at(ph.begin, f)), int(_at(ph.stop, f))
+            begin, stop = int(_at(ph.begin, first)), int(_at(ph.stop, first))
             if stop <= begin:
                 continue
             j = np.arange(stop - begin)
@@ -381,21 +483,21 @@ class Cycles:
                 x0, direction, *shape = shared
                 x = _coordinates(j.astype(np.float64), x0, direction)
                 c, rest = WEIGHTS[ph.kind](x, *shape)
-                if e - f > stop - begin:  # more cycles than steps: along the cycles, transposed
+                if rows > stop - begin:  # more cycles than steps: along the cycles, transposed
                     flip = (c[:, None], None if rest is None else rest[:, None])
-                    out = np.empty((stop - begin, e - f))
+                    out = np.empty((stop - begin, rows))
                     values[...] = blend(flip, row(ph.params[0]), row(ph.params[1]), out=out).T
                 else:
                     blend((c, rest), column(ph.params[0]), column(ph.params[1]), out=values)
             else:
-                x = np.empty((e - f, stop - begin))
+                x = np.empty((rows, stop - begin))
                 x[...] = j
                 x = _coordinates(x, column(ph.x0), column(ph.direction))
                 values[...] = FORMULAS[ph.kind](x, *(column(q) for q in ph.params))
             for pj, pv in ph.pins:
                 if not isinstance(pj, np.ndarray):  # one local step in every cycle: a column
                     if 0 <= pj < stop - begin:
-                        values[:, pj] = pv if not isinstance(pv, np.ndarray) else pv[f:e]
+                        values[:, pj] = per_row(pv) if varies(pv) else pv
                     continue
                 hit = j == column(pj)
                 if np.any(hit):
@@ -414,16 +516,20 @@ class Cycles:
             return last[1]
         size = int(self.sizes[r])
         values = np.empty(size)
-        self._evaluate(values, np.arange(size), r, None)
+        self._evaluate(values, np.arange(size), r, self.first[r], None)
         values.flags.writeable = False
         object.__setattr__(self, "_last", (r, values))
         return values
 
     def _evaluate(
-        self, out: NDArray[np.floating], local: NDArray[np.int64], ridx: Any,
+        self, out: NDArray[np.floating], local: NDArray[np.int64], ridx: Any, cycle: Any,
         phases: tuple[int, ...] | None,
     ) -> None:
-        """``out[m]`` = the value at cycle-local step ``local[m]`` of run ``ridx[m]``."""
+        """``out[m]`` = the value at cycle-local step ``local[m]`` of run ``ridx[m]``.
+
+        `cycle` is the cycle number of each element (or one for all), which only
+        `Geometric` values read.
+        """
         scalar = np.ndim(ridx) == 0
         for p, ph in enumerate(self.phases):
             if phases is not None and p not in phases:
@@ -439,12 +545,13 @@ class Cycles:
                     continue
                 j = local[sel] - (begin if np.ndim(begin) == 0 else begin[sel])
             rsel = ridx if scalar else ridx[sel]
+            ksel = cycle if np.ndim(cycle) == 0 else cycle[sel]
             x = _coordinates(j.astype(np.float64), _at(ph.x0, rsel), _at(ph.direction, rsel))
-            values = FORMULAS[ph.kind](x, *(_at(q, rsel) for q in ph.params))
+            values = FORMULAS[ph.kind](x, *(_value(q, rsel, ksel) for q in ph.params))
             for pj, pv in ph.pins:
                 hit = j == _at(pj, rsel)
                 if np.any(hit):
-                    v = _at(pv, rsel)
+                    v = _value(pv, rsel, ksel)
                     values[hit] = v[hit] if np.ndim(v) else v
             out[sel] = values
 
@@ -700,8 +807,10 @@ class Builder:
             cuts = np.flatnonzero(np.any(key[1:] != key[:-1], axis=1)) + 1
             if cuts.shape[0]:
                 edges = [0, *cuts.tolist(), runs]
+                skipped = np.concatenate(([0], np.cumsum(counts)))
                 for i, j in itertools.pairwise(edges):
-                    self._cycles(sizes[i:j], counts[i:j], [_runs(ph, i, j) for ph in phases])
+                    self._cycles(sizes[i:j], counts[i:j],
+                                 [_runs(ph, i, j, int(skipped[i])) for ph in phases])
                 return self
         return self._cycles(sizes, counts, phases)
 
@@ -916,25 +1025,40 @@ def _cycles_range(cycles: Cycles) -> tuple[float, float]:
     """
     runs = cycles.starts.shape[0]
     low, high = np.inf, -np.inf
+    # With values that change from cycle to cycle (monotonic: `Geometric`), each
+    # run is checked at its first and its last cycle: two entries per run.
+    index, width = None, runs
+    if cycles.changing:
+        index = np.concatenate([np.arange(runs), np.arange(runs)])
+        ks = np.concatenate([cycles.first, cycles.first + cycles.counts - 1])
+        width = 2 * runs
 
-    def per_run(v: PerRun) -> NDArray[np.float64]:
-        return np.broadcast_to(np.asarray(v, dtype=np.float64), (runs,))
+    def per_run(v: Any) -> NDArray[np.float64]:
+        if isinstance(v, Geometric):
+            return np.asarray(v.at(index, ks), dtype=np.float64)
+        a = np.asarray(v, dtype=np.float64)
+        if a.ndim == 0:
+            return np.broadcast_to(a, (width,))
+        return a if index is None else a[index]
 
     for ph in cycles.phases:
         steps = per_run(ph.stop) - per_run(ph.begin)
         last = per_run(ph.x0) + per_run(ph.direction) * (steps - 1)
         keep = steps > 0
-        if all(np.ndim(v) == 0 for v in (*ph.params, ph.x0, ph.direction, ph.begin, ph.stop)):
+        if not any(varies(v) for v in (*ph.params, ph.x0, ph.direction, ph.begin, ph.stop)):
             lo, hi = value_range(ph.kind, tuple(float(p) for p in ph.params),
                                  float(ph.x0), float(last[0]))
         elif ph.kind in NAN_FREE:  # bounded by each cycle's start and end, as in value_range
-            lo, hi = value_range(ph.kind, tuple(p if np.ndim(p) == 0 else per_run(p)[keep]
+            lo, hi = value_range(ph.kind, tuple(per_run(p)[keep] if varies(p) else p
                                                 for p in ph.params), 0.0, 0.0)
         else:
             xs = np.concatenate([per_run(ph.x0)[keep], last[keep]])
             # A parameter equal in every run stays one number (the formulas branch on some).
-            params = [p if np.ndim(p) == 0 else float(p.flat[0]) if np.all(p == p.flat[0])
-                      else np.tile(per_run(p)[keep], 2) for p in ph.params]
+            params = []
+            for p in ph.params:
+                q = per_run(p)[keep] if varies(p) else p
+                params.append(q if not varies(p) else float(q[0]) if q.size and np.all(q == q[0])
+                              else np.tile(q, 2))
             with np.errstate(all="ignore"):
                 ends = np.asarray(FORMULAS[ph.kind](xs, *params), dtype=np.float64)
             if not np.all(np.isfinite(ends)):
@@ -949,7 +1073,7 @@ def _cycles_range(cycles: Cycles) -> tuple[float, float]:
                 lo = min(lo, float(np.minimum(a, b).min(initial=np.inf)))
                 hi = max(hi, float(np.maximum(a, b).max(initial=-np.inf)))
         for _, v in ph.pins:
-            values = np.asarray(v, dtype=np.float64)
+            values = per_run(v) if isinstance(v, Geometric) else np.asarray(v, dtype=np.float64)
             if not np.all(np.isfinite(values)):
                 raise check.NotFinite(f"a landmark value of a cycle would be {values!r}")
             lo = min(lo, float(values.min(initial=np.inf)))

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._formulas import FORMULAS, libm_pow
-from ._plan import Cycles, Piece, _at, in_threads, usable_cpus
+from ._plan import Cycles, Piece, _at, _value, in_threads, usable_cpus
 
 Floats = NDArray[np.float64]
 
@@ -540,13 +540,13 @@ def _fill_cycles(
         run_hi = min(int(cycles.ends[r]), hi)
         first, size = int(cycles.starts[r]), int(cycles.sizes[r])
         for c in range((run_lo - first) // size, -(-(run_hi - first) // size)):
-            at_cycle = first + c * size
+            at_cycle, k = first + c * size, int(cycles.first[r]) + c
             for ph in cycles.phases:
                 begin, stop = int(_at(ph.begin, r)), int(_at(ph.stop, r))
                 if stop <= begin:
                     continue
                 piece = Piece(ph.kind, at_cycle + begin, stop - begin,
-                              tuple(float(_at(q, r)) for q in ph.params),
+                              tuple(float(_value(q, r, k)) for q in ph.params),
                               float(_at(ph.x0, r)), float(_at(ph.direction, r)))
                 a, b = max(piece.offset, run_lo), min(piece.offset + piece.length, run_hi)
                 if a < b:
@@ -554,7 +554,7 @@ def _fill_cycles(
                 for j, v in ph.pins:
                     i = piece.offset + int(_at(j, r))
                     if piece.offset <= i < piece.offset + piece.length and a <= i < b:
-                        buf[i - start] = float(_at(v, r))
+                        buf[i - start] = float(_value(v, r, k))
         at = run_hi
 
 

@@ -48,8 +48,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import _check as check
-from ._formulas import libm_pow
-from ._plan import Builder, blend_phase, evaluate, render
+from ._plan import Builder, Geometric, blend_phase, evaluate, render
 from ._types import Backend, Duration, FloatArray
 
 __all__ = [
@@ -502,25 +501,21 @@ def _restart_cycles(
 
     Cycle ``k`` ends ``round(L (1 - m^(k+1)) / (1 - m))`` steps after the
     warmup (``(k + 1) L`` for ``m = 1``) and peaks at ``peak * decay**k``.
-    Returns ``(sizes, counts, tops)``, one entry per run of equal cycles
-    (`tops` one number when every cycle peaks alike). Equal cycles (``m =
-    1``, no decay) are one run and maybe a last cycle cut short, whatever
-    their number; cycles that differ are one run each.
+    Returns ``(sizes, counts, tops)``, one entry per run of cycles of one
+    length. With ``m = 1`` that is one run and maybe a last cycle cut short,
+    whatever their number, and `tops` is one number, or the `Geometric`
+    progression of the decaying peaks; cycles of growing lengths are one
+    run each (a few dozen), `tops` an array.
     """
     if mul == 1:
         count = -(-n // length)
         if limit is not None:
             count = min(count, limit)
         last = min(n, count * length) - (count - 1) * length  # steps of the last cycle
-        if decay == 1:
-            full = count - (last < length)
-            runs = [(length, full), (last, 1)][: 1 + (last < length)][(full == 0):]
-            sizes, counts = np.array(runs, dtype=np.int64).reshape(-1, 2).T
-            return sizes, counts, peak
-        sizes = np.full(count, length, dtype=np.int64)
-        if count:
-            sizes[-1] = last
-        return sizes, 1, peak * libm_pow(decay, np.arange(count, dtype=np.float64))
+        full = count - (last < length)
+        runs = [(length, full), (last, 1)][: 1 + (last < length)][(full == 0):]
+        sizes, counts = np.array(runs, dtype=np.int64).reshape(-1, 2).T
+        return sizes, counts, peak if decay == 1 else Geometric(peak, decay)
     ends, k = [], 0
     while (not ends or ends[-1] < n) and (limit is None or k < limit):
         ends.append(min(round(length * (1 - mul ** (k + 1)) / (1 - mul)), n))

@@ -418,12 +418,34 @@ def test_a_long_run_of_equal_cycles_evaluates_its_cycle_once(monkeypatch):
     assert_same_bits(got, sa.window(sa.cosine_restarts, 0, n, n, **kwargs))
 
 
-def test_distinct_cycles_are_arrays_not_objects():
-    plan = captured(sa.cosine_restarts, 10**6, peak=1.0, cycle_steps=10, peak_decay=0.99999)
+def test_decaying_cycles_are_a_few_numbers_not_arrays():
+    # 10^5 cycles, each with its own peak: the peaks are one Geometric progression.
+    n = 10**6 + 3
+    plan = captured(sa.cosine_restarts, n, peak=1.0, cycle_steps=10, peak_decay=0.99999)
     assert len(plan.pieces) == 1
     cycles = plan.pieces[0]
-    assert cycles.starts.shape == (10**5,)
-    assert isinstance(cycles.phases[0].params[0], np.ndarray)  # the peaks, one per cycle
+    assert cycles.starts.shape == (2,)  # 10^5 cycles of 10 steps, then one of 3
+    tops = cycles.phases[0].params[0]
+    assert isinstance(tops, _plan.Geometric)
+    assert (tops.base, tops.ratio) == (1.0, 0.99999)
+    arrays = [v for ph in cycles.phases for v in (ph.begin, ph.stop, ph.x0, ph.direction,
+                                                  *ph.params) if isinstance(v, np.ndarray)]
+    assert sum(a.nbytes for a in arrays) <= 100  # per run (the last cycle is shorter)
+    got = sa.cosine_restarts(n, peak=1.0, cycle_steps=10, peak_decay=0.99999)
+    k = np.array([0, 1, 2, 777, 99_999, 100_000])
+    assert got[10 * k].tolist() == [0.99999 ** int(i) for i in k]  # Python's power, exactly
+
+
+def test_distinct_cycles_are_arrays_not_objects():
+    cycle = {"init_value": 0.0, "warmup_steps": 2, "decay_steps": 10}
+    kwargs = [dict(cycle, peak_value=1.0 + i % 7) for i in range(10**4)]
+    from schedarray.compat import optax
+
+    plan = captured(optax.sgdr_schedule, 10**5, kwargs)
+    cycles = plan.pieces[0]
+    assert isinstance(cycles, Cycles)
+    assert cycles.starts.shape == (9999,)
+    assert any(isinstance(q, np.ndarray) for ph in cycles.phases for q in ph.params)
 
 
 def test_window_of_a_huge_number_of_cycles_costs_the_window():
@@ -557,7 +579,7 @@ def test_distinct_cycles_as_rows_are_the_same_bits_as_per_element(
     b = min(a + width, n)
     assert_same_bits(sa.window(sa.cosine_restarts, a, b, n, **kwargs), whole[a:b])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Cycles, "_rows", lambda self, r, g, steps: False)
+        patch.setattr(Cycles, "_rows", lambda self, r, g, a, b: None)
         assert_same_bits(sa.cosine_restarts(n, **kwargs), whole)
 
 
@@ -583,7 +605,7 @@ def test_decaying_cycles_blend_one_row_of_weights_with_each_cycles_peak(case, t_
         patch.setattr("schedarray._plan.WEIGHTS", {})
         assert_same_bits(f(**kwargs), whole)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Cycles, "_rows", lambda self, r, g, steps: False)
+        patch.setattr(Cycles, "_rows", lambda self, r, g, a, b: None)
         assert_same_bits(f(**kwargs), whole)
     if kind == "tanh" or extra.get("power", 1.0) not in (1.0, 2.0):
         # The kernels hand these phases to the NumPy path (their formula's values), one

@@ -493,12 +493,15 @@ def _cycle_plan(
     warmup: tuple[int, float, float],
     prefix: bool,
     piece: Callable[[Ints, Floats, Floats, Floats], Phase],
+    direct: bool = True,
 ) -> Plan:
     """Warmup, then the cycles as one `Cycles` element, then ``lr_min`` once they run out.
 
     ``piece(n, x0, span, lr_max)`` is the `Phase` of the cycles, given per run
     of equal cycles: `n` counts whose local time (timm's ``t_curr``) starts
-    at `x0`, in a cycle of `span` counts peaking at `lr_max`.
+    at `x0`, in a cycle of `span` counts peaking at `lr_max`. With `direct`
+    the phase takes `lr_max` as its start as it is, so decaying peaks may come
+    as a `_plan.Geometric` progression; else they are numbers, one per cycle.
     """
     builder = Builder()
     first = _begin(builder, length, base, warmup)
@@ -507,7 +510,12 @@ def _cycle_plan(
     tail = runs.pop() if runs and runs[-1][0] >= cycles.limit else None
     if runs:
         i, a, b, count = (np.array(col, dtype=np.int64) for col in zip(*runs, strict=True))
-        if cycles.decay != 1.0 and np.any(count > 1):  # every cycle peaks at its own lr
+        # Peaks that decay (0 < d < 1) over consecutive cycles: one Geometric
+        # progression base * d ** i, however many cycles; other decays per cycle.
+        progression = direct and 0.0 < cycles.decay < 1.0 and np.array_equal(
+            i, i[0] + np.cumsum(count) - count)
+        if cycles.decay != 1.0 and np.any(count > 1) and not progression:
+            # every cycle peaks at its own lr
             k = np.repeat(np.arange(len(runs)), count)
             step = np.arange(k.shape[0]) - np.repeat(np.cumsum(count) - count, count)
             size = (b - a) // count
@@ -519,8 +527,12 @@ def _cycle_plan(
         else:
             start, span = (np.array(col) for col in zip(*map(cycles.offset, i.tolist()),
                                                         strict=True))
-        lr_max = (np.array([base * cycles.decay**j for j in i.tolist()])
-                  if cycles.decay != 1.0 else base)
+        if progression:
+            lr_max: Any = _plan.Geometric(base, cycles.decay, int(i[0]))
+        elif cycles.decay != 1.0:
+            lr_max = np.array([base * cycles.decay**j for j in i.tolist()])
+        else:
+            lr_max = base
         size = (b - a) // count
         builder.cycles(size, count, [piece(size, a.astype(np.float64) - start, span, lr_max)])
     if tail is not None:
@@ -749,7 +761,8 @@ def tanh_lr_scheduler(
             target = value(warmup_t, base)
         else:
             target = base
-        plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, target), prefix, piece)
+        plan = _cycle_plan(length, base, cycles, lr_min, (warmup_t, init, target), prefix, piece,
+                           direct=False)  # the tanh phase computes its ends from lr_max
         return plan, None
 
     return _run(make, base_lr, num_steps, t_in_epochs, updates_per_epoch, noise, dtype, out,
