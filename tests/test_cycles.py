@@ -521,6 +521,64 @@ def test_every_kind_cycles_like_its_pieces(plan):
             assert_same_bits(got, want)
 
 
+@pytest.mark.parametrize("exponents", [(1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 2.0, 2.0)])
+def test_geometric_peaks_are_those_of_one_cycle_each(exponents):
+    # Runs of cycles whose peaks decay (a Geometric progression over the cycle numbers),
+    # split where a branch parameter changes (the second element counts on from the
+    # first): the same bits as one piece per cycle with peak 0.8 ** k, on every path.
+    from schedarray import _kernels, _vectorized
+
+    sizes, counts = np.array([6, 6, 9, 4]), np.array([40, 1, 30, 1])
+    peak, k0 = _plan.Geometric(2.0, 0.8, 3), 3
+    new = Builder().cycles(sizes, counts, [
+        _plan.Phase("linear", 2, (0.5, peak, 2.0), pins=((0, 0.5),)),
+        _plan.Phase("cosine", sizes - 2, (peak, 0.1, (sizes - 3).astype(float),
+                                          np.array(exponents)), pins=((0, peak),))]).plan()
+    assert len(new.pieces) == 1 + (exponents[2] != exponents[0])
+    old, k = Builder(), k0
+    for size, count, exponent in zip(sizes.tolist(), counts.tolist(), exponents, strict=True):
+        for _ in range(count):
+            top = 2.0 * 0.8**k
+            old.add("linear", 2, (0.5, top, 2.0), pins=((0, 0.5),))
+            old.add("cosine", size - 2, (top, 0.1, float(size - 3), exponent), pins=((0, top),))
+            k += 1
+    old = old.plan()
+    want = render_plan(old, "numpy")
+    assert_same_bits(render_plan(new, "numpy"), want)
+    with pytest.MonkeyPatch.context() as patch:  # every element by the per-element path
+        patch.setattr(Cycles, "_rows", lambda self, r, g, a, b: None)
+        assert_same_bits(render_plan(new, "numpy"), want)
+    for a, b in ((0, new.length), (7, 250), (241, 242), (300, new.length)):
+        got = np.empty(b - a)
+        fill_numpy(new, got, a, b)
+        assert_same_bits(got, want[a:b])
+    for dtype in (np.float64, np.float32):
+        got, kern = (np.empty(new.length, dtype=dtype) for _ in range(2))
+        _kernels.fill(new, got, 0, new.length, route=False)
+        _kernels.fill(old, kern, 0, old.length, route=False)
+        assert_same_bits(got, kern)
+        vec = np.empty(new.length, dtype=dtype)  # short cycles: the element's NumPy path
+        _vectorized.fill(new, vec, 0, new.length)
+        assert_same_bits(vec, want.astype(dtype))
+    pieces = [p for e in new.pieces for p, _ in e.pieces()]
+    assert [p.params for p in pieces] == [p.params for p in old.pieces]
+
+
+def test_geometric_peaks_of_long_cycles_are_the_kernels_values():
+    # Long cycles: the vectorized path fills them like pieces, the kernels' values.
+    from schedarray import _kernels, _vectorized
+
+    plan = captured(sa.cosine_restarts, 3 * _vectorized.LONG_CYCLE + 77, peak=1.0,
+                    cycle_steps=_vectorized.LONG_CYCLE, peak_decay=0.5, cycle_warmup_steps=9)
+    assert isinstance(plan.pieces[0].phases[1].params[0], _plan.Geometric)
+    got, want = np.empty(plan.length), np.empty(plan.length)
+    _vectorized.fill(plan, got, 0, plan.length)
+    _kernels.fill(plan, want, 0, plan.length)
+    whole = 3 * _vectorized.LONG_CYCLE  # the last, short cycle takes the element's NumPy path
+    assert_same_bits(got[:whole], want[:whole])
+    assert want[_vectorized.LONG_CYCLE * 2 + 9] == 0.5**2
+
+
 def test_tile_writes_the_periodic_sequence_from_any_phase():
     from schedarray._plan import _tile
 
