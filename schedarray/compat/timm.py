@@ -153,9 +153,11 @@ class _Noise:
 _WORDS = 32
 #: ... and for the few seeds that need more (the first twist yields 227 words).
 _MAX_WORDS = 224
-#: Seeds per vectorized pass: large, so each of the ~1700 ufunc calls of a pass
-#: does enough work for two threads to run side by side (1 << 12 gave them no gain).
-_BATCH = 1 << 16
+#: Seeds per vectorized pass: large enough that each of the ~1700 ufunc calls of
+#: a pass does the work for two threads to run side by side (1 << 12 gave them no
+#: gain), small enough that a pass's arrays stay ~25 MB per thread (10^6 noisy
+#: steps: 1 << 12 2.6 s, 1 << 14 1.3 s, 1 << 16 1.2 s but ~80 MB per thread).
+_BATCH = 1 << 14
 
 
 def _mt19937_words(seeds: NDArray[np.uint32], k: int) -> NDArray[np.uint32]:
