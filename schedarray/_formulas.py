@@ -86,11 +86,15 @@ def blend(weight: Weight, start: float, end: float, out: Floats | None = None) -
     c, rest = weight
     if out is None:
         out = c
-    if rest is None:
+    near_start = None if rest is None else c > 0.5
+    if near_start is None or not near_start.any():
         np.multiply(c, start - end, out=out)
         out += end
         return np.clip(out, *_range(start, end), out=out)
-    near_start = c > 0.5
+    if near_start.all():  # only the complement's side: computed once, not twice
+        np.multiply(rest, end - start, out=out)
+        out += start
+        return np.clip(out, *_range(start, end), out=out)
     np.multiply(c, start - end, out=out)
     out += end
     rest = np.multiply(rest, end - start, out=rest if rest.shape == out.shape else None)

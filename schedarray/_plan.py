@@ -484,9 +484,15 @@ class Cycles:
                 x = _coordinates(j.astype(np.float64), x0, direction)
                 c, rest = WEIGHTS[ph.kind](x, *shape)
                 if rows > stop - begin:  # more cycles than steps: along the cycles, transposed
-                    flip = (c[:, None], None if rest is None else rest[:, None])
                     out = np.empty((stop - begin, rows))
-                    values[...] = blend(flip, row(ph.params[0]), row(ph.params[1]), out=out).T
+                    start, end = row(ph.params[0]), row(ph.params[1])
+                    # Steps on either side of c = 1/2 apart: each blends by one formula.
+                    cuts = [] if rest is None else (np.flatnonzero(np.diff(c > 0.5)) + 1).tolist()
+                    cuts = [0, *cuts, c.shape[0]] if len(cuts) <= 2 else [0, c.shape[0]]
+                    for a, b in itertools.pairwise(cuts):
+                        blend((c[a:b, None], None if rest is None else rest[a:b, None]),
+                              start, end, out=out[a:b])
+                    values[...] = out.T
                 else:
                     blend((c, rest), column(ph.params[0]), column(ph.params[1]), out=values)
             else:

@@ -579,6 +579,25 @@ def test_geometric_peaks_of_long_cycles_are_the_kernels_values():
     assert want[_vectorized.LONG_CYCLE * 2 + 9] == 0.5**2
 
 
+def test_blend_of_parts_is_the_blend_of_the_whole():
+    # blend computes only the side(s) of c = 1/2 its elements need: any split of the
+    # weights gives the bits of the whole, for per-row starts and ends too.
+    from schedarray._formulas import WEIGHTS, blend
+
+    x = np.linspace(0.0, 37.0, 38)
+    for kind, shape in (("cosine", (37.0, 1.0)), ("cosine", (37.0, 2.0)),
+                        ("polynomial", (37.0, 0.5)), ("one_minus_sqrt", (37.0,))):
+        c, rest = WEIGHTS[kind](x, *shape)
+        start, end = np.array([[1.0, 3e-3, -2.0]]), np.array([[0.0, 1e-5, 5.0]])
+        whole = blend((c[:, None], None if rest is None else rest[:, None]), start, end,
+                      out=np.empty((38, 3)))
+        for cut in (0, 1, 9, 18, 19, 37, 38):
+            parts = [blend((c[a:b, None], None if rest is None else rest[a:b, None]),
+                           start, end, out=np.empty((b - a, 3)))
+                     for a, b in ((0, cut), (cut, 38))]
+            assert_same_bits(np.concatenate(parts), whole)
+
+
 def test_tile_writes_the_periodic_sequence_from_any_phase():
     from schedarray._plan import _tile
 
