@@ -6,6 +6,7 @@ Run from a checkout (no install needed)::
     python benchmarks/bench_generate.py --quick    # 10^6 and 10^7 only
     python benchmarks/bench_generate.py --huge     # also streams 2e9 float32 steps to disk
     python benchmarks/bench_generate.py --only primitives   # one table, printed only
+    python benchmarks/bench_generate.py --only compute      # each kernel's arithmetic alone
 
 The fresh-process table comes from ``benchmarks/bench_fresh_process.py``.
 
@@ -395,6 +396,49 @@ def bench_primitives(n: int, dtype: type, repeats: int = 5) -> list[str]:
     return lines
 
 
+def bench_compute(n: int, dtype: type, window: int = 1 << 20) -> list[str]:
+    """Each primitive's arithmetic alone: ns per element, one thread, no page faults.
+
+    The kernels write windows of `window` steps, spread over the whole schedule,
+    into one array that stays in the cache; the fill of that array is the floor.
+    A kernel's time at 10^8 is about the write limit plus this (a thread cannot
+    overlap its page faults with its own arithmetic).
+    """
+    name = np.dtype(dtype).name
+    buf = np.empty(window, dtype)
+    starts = range(0, n - window, max((n - window) // 40, 1))
+
+    def per_element(run: Callable[[int], object]) -> float:
+        run(0)
+        best = math.inf
+        for _ in range(5):
+            t = time.perf_counter()
+            for lo in starts:
+                run(lo)
+            best = min(best, time.perf_counter() - t)
+        return best / (len(starts) * window) * 1e9
+
+    lines = [
+        f"\n### Arithmetic alone at N = 10^{round(math.log10(n))} ({name}), one thread\n",
+        f"`python benchmarks/bench_generate.py --only compute --dtype {name}`. Windows of "
+        f"{window:,} steps spread over the schedule, written by the kernels into one array "
+        "that stays in the cache (no page faults); best of 5.\n",
+        "| schedule | ns per element |",
+        "|---|---:|",
+        f"| fill (the same array) | {per_element(lambda _lo: buf.fill(0.5)):.3f} |",
+    ]
+    print("\n".join(lines), flush=True)
+    for label, fn, kwargs in PRIMITIVES[:-PER_ELEMENT]:
+        with _plan.recording() as plans:  # the plan, from a window of one step
+            sa.window(fn, 0, 1, n, backend="numba", dtype=dtype, **kwargs)
+        plan = plans[0]
+        ns = per_element(lambda lo, plan=plan: _kernels._fill_range(plan, buf, lo, lo,
+                                                                     lo + window))
+        lines.append(f"| {label} | {ns:.3f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 # ------------------------------------------------------ start-up and threshold
 
 
@@ -583,7 +627,7 @@ NOTES = """
   still move by 10-20% between runs.
 """
 
-TABLES = ("warmup_cosine", "primitives", "startup", "threshold", "fresh", "stream")
+TABLES = ("warmup_cosine", "primitives", "compute", "startup", "threshold", "fresh", "stream")
 
 
 def main() -> None:
@@ -613,6 +657,9 @@ def main() -> None:
         elif args.only == "primitives":
             for dtype in dtypes:
                 bench_primitives((sizes or [10**8])[0], dtype)
+        elif args.only == "compute":
+            for dtype in dtypes:
+                bench_compute((sizes or [10**8])[0], dtype)
         elif args.only in ("startup", "threshold"):
             startup_lines, startup = bench_startup()
             print("\n".join(startup_lines), flush=True)
@@ -638,6 +685,8 @@ def main() -> None:
     lines += bench_warmup_cosine(sizes, quick_loop=args.quick)
     for dtype in (np.float64, np.float32):
         lines += bench_primitives(sizes[-1], dtype)
+    for dtype in (np.float64, np.float32):
+        lines += bench_compute(sizes[-1], dtype)
     lines += bench_fresh([1e5, 1e6, 1e7, 3e7, 1e8], 5)
     startup_lines, startup = bench_startup()
     lines += startup_lines
