@@ -835,6 +835,10 @@ class Builder:
                 raise AssertionError("a phase of negative length")
             if not np.any(steps):
                 continue
+            if any(isinstance(q, Geometric) for q in (ph.x0, ph.direction, *ph.params[2:])) \
+                    or (ph.kind not in BLENDS and isinstance(ph.params[0], Geometric)):
+                # `_cycles_range` bounds a progression by its first and last cycle
+                raise AssertionError("a Geometric value is a blend's start or end, or a pin's")
             stop = at + steps
             held.append(CyclePhase(
                 ph.kind, _per_run(at, runs, int), _per_run(stop, runs, int),

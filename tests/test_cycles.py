@@ -562,6 +562,11 @@ def test_geometric_peaks_are_those_of_one_cycle_each(exponents):
         assert_same_bits(vec, want.astype(dtype))
     pieces = [p for e in new.pieces for p, _ in e.pieces()]
     assert [p.params for p in pieces] == [p.params for p in old.pieces]
+    # Only a blend's start or end may be a progression (its range is checked at the ends).
+    for phase in (_plan.Phase("cosine", 5, (1.0, 0.0, peak, 1.0)),
+                  _plan.Phase("exponential", 5, (peak, 0.5, 2.0, 0.0))):
+        with pytest.raises(AssertionError, match="Geometric"):
+            Builder().cycles([5], [3], [phase])
 
 
 @pytest.mark.parametrize("size", [10, 2048])  # 2048: _kernels.ROWS_MAX
