@@ -869,9 +869,6 @@ def _cycles_{kind}(out, a, b, starts, counts, sizes,
 """
 #: Longest cycle phase that further whole cycles copy instead of computing (32 KiB).
 _COPY_MAX = 1 << 12
-#: Cycles that change from cycle to cycle take the NumPy path below this many steps
-#: (`fill_cycles`; the kernels' per-call tables cost ~40 ns per step of a 100-step cycle).
-ROWS_MAX = 1 << 11
 _cycle_loops: dict[str, Any] = {}
 _cycle_loops_lock = threading.Lock()
 
@@ -944,16 +941,8 @@ def fill_cycles(cycles: Any, out: NDArray[np.floating], a: int, b: int, route: b
     window, calling the phase's kernel on each cycle's slice, so the values
     are those of one piece per cycle phase (the same kernel calls). A phase
     whose kind `numpy_is_faster` routes to NumPy takes the element's NumPy
-    path, for that phase's steps only. So does a whole element of short cycles
-    whose values change from cycle to cycle (`_plan.Geometric`), below
-    `ROWS_MAX` steps: no cycle can copy another, and one kernel call per cycle
-    (each building its tables) costs more than the NumPy path's rows (10^7
-    decaying 10-step cycles: 3.0 s against 1.8 s). The choice depends on the
-    element alone, never on the window.
+    path, for that phase's steps only.
     """
-    if route and cycles.changing and int(cycles.sizes.max()) < ROWS_MAX:
-        cycles.fill_numpy(out, a, b)
-        return
     for p, ph in enumerate(cycles.phases):
         first = tuple(float(_first(q)) for q in ph.params)
         if numpy_only(ph.kind, first) or (route and numpy_is_faster(ph.kind, first)):

@@ -569,26 +569,6 @@ def test_geometric_peaks_are_those_of_one_cycle_each(exponents):
             Builder().cycles([5], [3], [phase])
 
 
-@pytest.mark.parametrize("size", [10, 2048])  # 2048: _kernels.ROWS_MAX
-def test_numba_gives_short_decaying_cycles_to_the_numpy_path(size):
-    # Short cycles with their own peaks: the Numba backend takes the element's NumPy
-    # path (one kernel call per cycle costs more); from ROWS_MAX steps, its kernels.
-    from schedarray import _kernels
-
-    assert _kernels.ROWS_MAX == 2048
-    n = 3 * size + 5
-    kwargs = {"peak": 1.0, "cycle_steps": size, "peak_decay": 0.9, "cycle_warmup_steps": 3}
-    got = sa.cosine_restarts(n, backend="numba", **kwargs)
-    plan = captured(sa.cosine_restarts, n, **kwargs)
-    kernels = np.empty(n)
-    _kernels.fill(plan, kernels, 0, n, route=False)
-    want = sa.cosine_restarts(n, backend="numpy", **kwargs) if size < _kernels.ROWS_MAX \
-        else kernels
-    assert_same_bits(got, want)
-    assert_same_bits(sa.window(sa.cosine_restarts, 7, n - 2, n, backend="numba", **kwargs),
-                     want[7 : n - 2])
-
-
 def test_geometric_peaks_of_long_cycles_are_the_kernels_values():
     # Long cycles: the vectorized path fills them like pieces, the kernels' values.
     from schedarray import _kernels, _vectorized
